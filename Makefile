@@ -1,0 +1,37 @@
+# Entry points: `make run` (whole DAG on the default dataset), `make test` (test suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= 2
+SNAKEMAKE_ARGS ?=
+
+.PHONY: install run test test-slurm lint bench clean
+
+install: $(STAMP)
+
+# Reinstall only when the pins change: quick and idempotent otherwise.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+test: install
+	$(BIN)/python -m pytest tests --ignore=tests/slurm
+
+test-slurm: install
+	bash tests/slurm/start_cluster.sh
+	$(BIN)/python -m pytest tests/slurm
+
+lint: install
+	$(BIN)/snakemake --lint
+
+bench: install
+	$(BIN)/python -m sdc1.bench
+
+clean:
+	rm -rf results logs benchmarks .snakemake

@@ -1,0 +1,9 @@
+"""SKA Science Data Challenge 1 workflow library.
+
+One module per concept: ``io`` (FITS and catalogue files), ``fetch`` (downloads),
+``beam`` (primary-beam correction), ``sourcefind`` (PyBDSF), ``catalogue``
+(PyBDSF lists to SDC1 columns), ``calibrate`` (out-of-fold corrections learned
+from truth), ``score`` (ska-sdc), ``simulate`` (synthetic sky).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,160 @@
+"""Reading and writing the files the workflow exchanges: FITS images, SDC1 catalogues.
+
+Every writer goes through :func:`atomic_path`, so that an interrupted job never
+leaves a half-written file under its final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from astropy.io import fits
+from astropy.wcs import WCS
+
+#: SDC1 catalogue columns, in the order of the submission format.
+SDC1_COLUMNS: tuple[str, ...] = (
+    "id",
+    "ra_core",
+    "dec_core",
+    "ra_cent",
+    "dec_cent",
+    "flux",
+    "core_frac",
+    "b_maj",
+    "b_min",
+    "pa",
+    "size",
+    "class",
+)
+
+#: SDC1 frequency (MHz) -> band name used in the official file names.
+BAND_OF_FREQ: dict[int, str] = {560: "B1", 1400: "B2", 9200: "B5"}
+
+
+class InputError(ValueError):
+    """A user input (file or config value) that the workflow cannot use.
+
+    The message is one line naming the file or key and what is wrong with it.
+    """
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    The temporary file is removed if the block raises, so a failed or killed
+    writer never leaves a file under the final name.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def celestial_header(header: fits.Header) -> fits.Header:
+    """Return a copy of ``header`` reduced to its two celestial axes.
+
+    Radio images carry degenerate FREQ and STOKES axes; everything here works on
+    the 2-D sky plane.
+    """
+    wcs = WCS(header).celestial
+    if wcs.naxis != 2:
+        raise InputError("header has no celestial (RA/Dec) WCS")
+    reduced = header.copy()
+    for key in list(reduced.keys()):
+        if key and key[-1] in "34" and key[:-1] in {
+            "NAXIS", "CRPIX", "CDELT", "CRVAL", "CTYPE", "CUNIT", "CROTA"
+        }:
+            del reduced[key]
+    reduced["NAXIS"] = 2
+    reduced.update(wcs.to_header())
+    return reduced
+
+
+def image_plane(hdu_data: np.ndarray) -> np.ndarray:
+    """Return the 2-D sky plane of a FITS data array with degenerate leading axes."""
+    data = hdu_data
+    while data.ndim > 2:
+        if data.shape[0] != 1:
+            raise InputError(f"image has a non-degenerate axis of length {data.shape[0]}")
+        data = data[0]
+    return data
+
+
+def read_image(path: str | os.PathLike, memmap: bool = True) -> tuple[np.ndarray, fits.Header]:
+    """Read the 2-D sky plane and the full primary header of a FITS image.
+
+    With ``memmap=True`` the pixels are not loaded until they are used.
+    """
+    try:
+        with fits.open(path, memmap=memmap) as hdul:
+            header = hdul[0].header.copy()
+            data = image_plane(hdul[0].data)
+            if not memmap:
+                data = np.array(data)
+    except (OSError, TypeError) as exc:
+        raise InputError(f"{path}: not a readable FITS image ({exc})") from None
+    return data, header
+
+
+def read_sdc1_catalogue(path: str | os.PathLike, skiprows: int = 0) -> pd.DataFrame:
+    """Read a whitespace-separated SDC1 catalogue (truth or submission).
+
+    Only the 12 SDC1 columns are kept; training-set catalogues carry three more
+    (SELECTION, x, y), which are dropped.
+    """
+    frame = pd.read_csv(path, sep=r"\s+", header=None, skiprows=skiprows, comment="#")
+    if frame.shape[1] < len(SDC1_COLUMNS):
+        raise InputError(
+            f"{path}: {frame.shape[1]} columns, an SDC1 catalogue needs {len(SDC1_COLUMNS)}"
+        )
+    frame = frame.iloc[:, : len(SDC1_COLUMNS)]
+    frame.columns = list(SDC1_COLUMNS)
+    return frame
+
+
+def write_sdc1_catalogue(catalogue: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``catalogue`` in the SDC1 submission format (one header line, whitespace).
+
+    ska-sdc reads submissions with one header row skipped (``sub_skiprows=1``).
+    """
+    missing = [c for c in SDC1_COLUMNS if c not in catalogue.columns]
+    if missing:
+        raise ValueError(f"catalogue lacks SDC1 columns {missing}")
+    table = catalogue.loc[:, list(SDC1_COLUMNS)]
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as handle:
+            handle.write(" ".join(SDC1_COLUMNS) + "\n")
+            table.to_csv(handle, sep=" ", header=False, index=False, float_format="%.10g")
+
+
+def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a table atomically; the suffix picks the format (.parquet or .csv)."""
+    suffix = Path(path).suffix
+    with atomic_path(path) as tmp:
+        if suffix == ".parquet":
+            table.to_parquet(tmp, index=False)
+        elif suffix == ".csv":
+            table.to_csv(tmp, index=False)
+        else:
+            raise ValueError(f"{path}: unknown table format {suffix!r}")
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by :func:`write_table`."""
+    if Path(path).suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
