@@ -158,3 +158,13 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if Path(path).suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path)
+
+
+def write_json(content: dict, path: str | os.PathLike) -> None:
+    """Write a JSON document atomically, keys sorted so that reruns are byte-identical."""
+    import json
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as handle:
+            json.dump(content, handle, indent=2, sort_keys=True, allow_nan=False)
+            handle.write("\n")

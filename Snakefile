@@ -1,0 +1,23 @@
+# SKA Science Data Challenge 1: from FITS images to classified, scored catalogues.
+# See README.md for how to run it and ../shared/DESIGN.md for the architecture.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/preprocess.smk"
+include: "rules/sourcefind.smk"
+include: "rules/catalogue.smk"
+include: "rules/score.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,47 @@
+# PyBDSF source lists to SDC1 catalogues, then out-of-fold calibration against truth.
+
+
+rule catalogue:
+    input:
+        sources="results/{dataset}/sources/{freq}mhz.parquet",
+        gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+        image="results/{dataset}/pbcor/{freq}mhz.fits",
+    output:
+        "results/{dataset}/catalogues/{freq}mhz_measured.csv",
+    params:
+        catalogue=config["catalogue"],
+    log:
+        "logs/{dataset}/catalogue/{freq}.log",
+    benchmark:
+        "benchmarks/{dataset}/catalogue/{freq}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    conda:
+        "../envs/sdc1.yaml"
+    script:
+        "../scripts/catalogue.py"
+
+
+rule calibrate:
+    input:
+        catalogue="results/{dataset}/catalogues/{freq}mhz_measured.csv",
+        image="results/{dataset}/pbcor/{freq}mhz.fits",
+        truth=truth_files,
+    output:
+        "results/{dataset}/catalogues/{freq}mhz.csv",
+    params:
+        calibrate=config["calibrate"],
+    log:
+        "logs/{dataset}/calibrate/{freq}.log",
+    benchmark:
+        "benchmarks/{dataset}/calibrate/{freq}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../envs/sdc1.yaml"
+    script:
+        "../scripts/calibrate.py"

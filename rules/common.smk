@@ -1,0 +1,77 @@
+# Config validation, dataset resolution and input functions shared by all rules.
+
+from pathlib import Path
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../config/schema.yaml")
+
+FREQUENCIES = (560, 1400, 9200)
+DATASET = config["dataset"]
+if DATASET not in config["datasets"]:
+    raise ValueError(
+        f"config key dataset: {DATASET!r} is not an entry of datasets "
+        f"(known: {', '.join(sorted(config['datasets']))})"
+    )
+DATASET_CONFIG = config["datasets"][DATASET]
+KIND = DATASET_CONFIG["kind"]
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9_\-]+",
+    freq="|".join(str(f) for f in FREQUENCIES),
+
+
+def dataset_frequencies() -> list[int]:
+    """Frequencies (MHz) that the configured dataset has images for."""
+    if KIND == "files":
+        return sorted(int(f) for f in DATASET_CONFIG["images"])
+    return [560]
+
+
+def user_path(role: str, freq) -> str | None:
+    """Path given by the user for a `files` dataset, or None when the role is absent."""
+    paths = {str(k): v for k, v in DATASET_CONFIG.get(role, {}).items()}
+    return paths.get(str(freq))
+
+
+def image_file(wildcards) -> str:
+    if KIND == "files":
+        return user_path("images", wildcards.freq)
+    return f"data/{wildcards.dataset}/images/{wildcards.freq}mhz.fits"
+
+
+def pb_files(wildcards) -> list[str]:
+    """The primary beam as a list: empty when a `files` dataset gives none."""
+    if KIND == "files":
+        path = user_path("pb", wildcards.freq)
+        return [path] if path else []
+    return [f"data/{wildcards.dataset}/pb/{wildcards.freq}mhz_pb.fits"]
+
+
+def truth_files(wildcards) -> list[str]:
+    """The truth catalogue as a list: empty when a `files` dataset gives none."""
+    if KIND == "files":
+        path = user_path("truth", wildcards.freq)
+        return [path] if path else []
+    return [f"data/{wildcards.dataset}/truth/{wildcards.freq}mhz.txt"]
+
+
+def has_truth(freq) -> bool:
+    return KIND != "files" or user_path("truth", freq) is not None
+
+
+def image_mem_mb(wildcards, input, attempt) -> int:
+    """PyBDSF needs about 60 bytes per pixel, i.e. 15x a float32 FITS file."""
+    return max(1000, int(15 * input.size_mb * attempt) + 500)
+
+
+def all_targets() -> list[str]:
+    targets = []
+    for freq in dataset_frequencies():
+        targets.append(f"results/{DATASET}/catalogues/{freq}mhz.csv")
+        targets.append(f"results/{DATASET}/submission/{freq}mhz.txt")
+        if has_truth(freq):
+            targets.append(f"results/{DATASET}/scores/{freq}mhz.json")
+    return targets

@@ -1,0 +1,22 @@
+"""Snakemake entry point: out-of-fold flux and size calibration against the truth."""
+
+from astropy.io import fits
+
+from sdc1.calibrate import fit_out_of_fold
+from sdc1.io import read_sdc1_catalogue, read_table, write_table
+from sdc1.logs import job_log
+
+with job_log(snakemake.log[0]) as logger:
+    catalogue = read_table(snakemake.input.catalogue)
+    settings = dict(snakemake.params.calibrate)
+    if settings.pop("enabled") and snakemake.input.truth:
+        catalogue = fit_out_of_fold(
+            catalogue,
+            read_sdc1_catalogue(snakemake.input.truth[0]),
+            header=fits.getheader(snakemake.input.image),
+            freq=int(snakemake.wildcards.freq),
+            **settings,
+        )
+    else:
+        logger.info("calibration off or no truth: measured values kept")
+    write_table(catalogue, snakemake.output[0])

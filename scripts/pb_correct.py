@@ -1,0 +1,17 @@
+"""Snakemake entry point: primary-beam correction."""
+
+from sdc1.beam import correct_primary_beam
+from sdc1.logs import job_log, log_progress
+
+with job_log(snakemake.log[0]) as logger:
+    pb = snakemake.input.pb[0] if snakemake.input.pb else None
+    if pb is None:
+        logger.info("no primary beam given for %s: image copied uncorrected", snakemake.input.image)
+    correct_primary_beam(
+        snakemake.input.image,
+        pb,
+        snakemake.output[0],
+        min_pb=snakemake.params.min_pb,
+        block_rows=snakemake.params.block_rows,
+        progress=log_progress(logger, "rows corrected"),
+    )

@@ -1,0 +1,51 @@
+"""Logging for workflow jobs: everything a job prints goes to its Snakemake log file."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
+    """Send ``logging`` records, stdout and stderr to ``path`` for the duration of a job.
+
+    PyBDSF and ska-sdc print and log on their own; redirecting the streams keeps
+    all of it in the job's log file. A failure is logged with its traceback in
+    the file and re-raised, so Snakemake reports the job as failed.
+    """
+    logger = logging.getLogger("sdc1")
+    if path is None:
+        logging.basicConfig(level=logging.INFO)
+        yield logger
+        return
+    os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
+    with open(path, "w", buffering=1) as handle, contextlib.redirect_stdout(handle), contextlib.redirect_stderr(handle):
+        handler = logging.StreamHandler(handle)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        try:
+            yield logger
+        except Exception:
+            logger.exception("job failed")
+            raise
+        finally:
+            root.removeHandler(handler)
+
+
+def log_progress(logger: logging.Logger, what: str, every: float = 0.1):
+    """Return a ``progress(done, total)`` callback logging about every ``every`` of the work."""
+    state = {"next": 0.0}
+
+    def progress(done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        if fraction >= state["next"] or done == total:
+            logger.info("%s: %d/%d (%.0f%%)", what, done, total, 100 * fraction)
+            state["next"] = fraction + every
+
+    return progress

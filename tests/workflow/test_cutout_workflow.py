@@ -1,0 +1,83 @@
+"""Real Snakemake runs (real PyBDSF, real ska-sdc) on the small real SDC1 cutout."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.workflow.conftest import snakemake
+
+pytestmark = pytest.mark.workflow
+
+SCORE_KEYS = {"score", "n_det", "n_match", "n_bad", "n_false", "acc_pc", "mean_attribute_scores"}
+ATTRIBUTES = {"position", "flux", "b_maj", "b_min", "pa", "core_frac", "class"}
+
+
+def planned_rules(dry_run_output: str) -> set[str]:
+    """Rule names from the job-count table of a ``snakemake -n`` run."""
+    table = dry_run_output.split("Job stats:")[-1].split("Reasons:")[0]
+    rules = set(re.findall(r"^(\w+)\s+\d+\s*$", table, flags=re.MULTILINE))
+    return rules - {"total"}
+
+
+def test_lint_is_clean(workflow_dir: Path) -> None:
+    result = snakemake(workflow_dir, "--lint", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Congratulations" in result.stdout + result.stderr
+
+
+def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path, sdc1_sample: Path) -> None:
+    config = ["--config", "dataset=sdc1_cutout_small", f"mirror={sdc1_sample}"]
+    snakemake(workflow_dir, "--cores", "2", *config)
+
+    results = workflow_dir / "results" / "sdc1_cutout_small"
+    score = json.loads((results / "scores" / "560mhz.json").read_text())
+    assert SCORE_KEYS <= score.keys()
+    assert ATTRIBUTES <= score["mean_attribute_scores"].keys()
+    assert score["train_area"] is True
+    assert score["n_det"] > 20 and score["n_match"] > 0.8 * score["n_det"]
+    assert score["score"] > 0.4 * score["n_det"]
+
+    submission = (results / "submission" / "560mhz.txt").read_text().splitlines()
+    assert submission[0].split() == [
+        "id", "ra_core", "dec_core", "ra_cent", "dec_cent", "flux",
+        "core_frac", "b_maj", "b_min", "pa", "size", "class",
+    ]
+    assert len(submission) == score["n_det"] + 1
+    for rule in ("pb_correct", "find_sources", "catalogue", "calibrate", "score"):
+        assert (workflow_dir / "benchmarks" / "sdc1_cutout_small" / rule / "560.tsv").exists(), rule
+        assert (workflow_dir / "logs" / "sdc1_cutout_small" / rule / "560.log").exists(), rule
+    # No half-written files are left behind by the atomic writers.
+    assert not list(results.rglob("*.part"))
+
+    # Nothing to do on a second run.
+    again = snakemake(workflow_dir, "-n", *config)
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+    # A catalogue parameter reruns the catalogue and what follows, not source finding.
+    override = workflow_dir / "stricter.yaml"
+    override.write_text("catalogue:\n  min_snr: 6.0\n")
+    changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
+    planned = planned_rules(changed.stdout)
+    assert {"catalogue", "calibrate", "submission", "score"} <= planned
+    assert not planned & {"download_cutout", "pb_correct", "find_sources"}
+
+
+def test_unknown_dataset_stops_before_any_job(workflow_dir: Path) -> None:
+    result = snakemake(workflow_dir, "--cores", "1", "--config", "dataset=nonexistent", check=False)
+    assert result.returncode != 0
+    assert "dataset: 'nonexistent' is not an entry of datasets" in result.stdout + result.stderr
+    assert not (workflow_dir / "results").exists()
+
+
+def test_invalid_config_value_names_the_key(workflow_dir: Path) -> None:
+    config = workflow_dir / "config" / "config.yaml"
+    config.write_text(config.read_text().replace("min_pb: 0.1", "min_pb: -0.5"))
+    result = snakemake(workflow_dir, "--cores", "1", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "min_pb" in output and "-0.5" in output
+    assert not (workflow_dir / "results").exists()
