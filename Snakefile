@@ -14,6 +14,7 @@ include: "rules/data.smk"
 include: "rules/preprocess.smk"
 include: "rules/sourcefind.smk"
 include: "rules/catalogue.smk"
+include: "rules/classify.smk"
 include: "rules/score.smk"
 
 

@@ -1,28 +1,11 @@
-# SDC1 submission files and their ska-sdc scores.
-
-
-rule submission:
-    input:
-        "results/{dataset}/catalogues/{freq}mhz.csv",
-    output:
-        "results/{dataset}/submission/{freq}mhz.txt",
-    log:
-        "logs/{dataset}/submission/{freq}.log",
-    benchmark:
-        "benchmarks/{dataset}/submission/{freq}.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        "../envs/sdc1.yaml"
-    script:
-        "../scripts/submission.py"
+# ska-sdc scores, classification metrics and baselines, per frequency.
 
 
 rule score:
     input:
-        submission="results/{dataset}/submission/{freq}mhz.txt",
+        predictions="results/{dataset}/predictions/{freq}mhz.csv",
+        labels="results/{dataset}/labels/{freq}mhz.parquet",
+        model="results/{dataset}/model/{freq}mhz.joblib",
         truth=truth_files,
         image="results/{dataset}/pbcor/{freq}mhz.fits",
     output:

@@ -1,23 +1,29 @@
-"""Snakemake entry point: score a submission with ska-sdc."""
+"""Snakemake entry point: ska-sdc score, classification metrics and baselines."""
 
+import joblib
 from astropy.io import fits
 
-from sdc1.io import read_sdc1_catalogue, write_json
+from sdc1.evaluate import evaluate_frequency
+from sdc1.io import read_sdc1_catalogue, read_table, write_json
 from sdc1.logs import job_log
-from sdc1.score import score_catalogue
 from sdc1.sky import image_inside_training_area
 
 with job_log(snakemake.log[0]) as logger:
     freq = int(snakemake.wildcards.freq)
     # Images wholly inside the training area (the real cutouts) can only be scored there.
-    train = image_inside_training_area(fits.getheader(snakemake.input.image), freq)
-    result = score_catalogue(
-        read_sdc1_catalogue(snakemake.input.submission, skiprows=1),
+    whole_image_training = image_inside_training_area(fits.getheader(snakemake.input.image), freq)
+    result = evaluate_frequency(
+        read_table(snakemake.input.predictions),
+        read_table(snakemake.input.labels),
         read_sdc1_catalogue(snakemake.input.truth[0]),
         freq,
-        train=train,
+        whole_image_training=whole_image_training,
+        primary=joblib.load(snakemake.input.model)["primary"],
         mode=snakemake.params.mode,
     )
-    result["train_area"] = train
-    logger.info("score %.2f (%s)", result["score"], result)
+    logger.info(
+        "score %.1f, macro F1 %.3f (all-SFG %.3f, single-frequency %.3f)",
+        result["score"], result["classification"]["macro_f1"],
+        result["baselines"]["all_sfg"]["macro_f1"], result["baselines"]["single_frequency"]["macro_f1"],
+    )
     write_json(result, snakemake.output[0])

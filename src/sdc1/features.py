@@ -1,0 +1,254 @@
+"""Cross-frequency feature table: each source's own measurements plus its counterparts'.
+
+Source IDs are not known in a measured catalogue, so counterparts are found on the
+sky: a source at frequency ``f`` and its nearest neighbour at frequency ``g``
+within a radius set by the two beams. A counterpart is only looked for where the
+source lies inside the other image's footprint; elsewhere the cross-frequency
+features are missing (NaN), not zero, so the classifier can tell "no counterpart
+because undetected" from "no counterpart because not observed".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.io import fits
+from astropy.wcs import WCS
+
+from sdc1.io import celestial_header
+
+#: Each source's own measurements used as features (columns of the catalogue).
+OWN_FEATURES: tuple[str, ...] = (
+    "log_flux",
+    "log_peak_flux",
+    "snr",
+    "peak_to_total",
+    "b_maj",
+    "b_min",
+    "axis_ratio",
+    "core_frac",
+    "n_gaussians",
+    "log_maj_raw",
+    "dc_maj",
+)
+
+
+def own_features(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Derive the single-frequency features of a measured catalogue.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        A catalogue from :func:`sdc1.catalogue.to_sdc1` (SDC1 columns plus the
+        measured extras ``snr``, ``peak_flux``, ``n_gaussians``, ``maj_raw``, ``dc_maj``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per source, the columns of :data:`OWN_FEATURES`.
+    """
+    flux = catalogue["flux"].to_numpy(float)
+    peak = catalogue["peak_flux"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = pd.DataFrame(
+            {
+                "log_flux": np.log10(flux),
+                "log_peak_flux": np.log10(peak),
+                "snr": catalogue["snr"].to_numpy(float),
+                "peak_to_total": peak / flux,
+                "b_maj": catalogue["b_maj"].to_numpy(float),
+                "b_min": catalogue["b_min"].to_numpy(float),
+                "axis_ratio": catalogue["b_min"].to_numpy(float) / catalogue["b_maj"].to_numpy(float),
+                "core_frac": catalogue["core_frac"].to_numpy(float),
+                "n_gaussians": catalogue["n_gaussians"].to_numpy(float),
+                "log_maj_raw": np.log10(catalogue["maj_raw"].to_numpy(float)),
+                "dc_maj": catalogue["dc_maj"].to_numpy(float),
+            },
+            index=catalogue.index,
+        )
+    return table.replace([np.inf, -np.inf], np.nan)
+
+
+def inside_footprint(ra_deg: np.ndarray, dec_deg: np.ndarray, header: fits.Header, margin_px: float = 0.0) -> np.ndarray:
+    """True where sky positions fall on the pixel grid of ``header`` (at least ``margin_px`` inside)."""
+    wcs = WCS(celestial_header(header))
+    nx, ny = wcs.pixel_shape
+    x, y = wcs.world_to_pixel_values(np.asarray(ra_deg, float), np.asarray(dec_deg, float))
+    return (
+        np.isfinite(x)
+        & (x >= -0.5 + margin_px)
+        & (x <= nx - 0.5 - margin_px)
+        & (y >= -0.5 + margin_px)
+        & (y <= ny - 0.5 - margin_px)
+    )
+
+
+def match_counterparts(
+    source: pd.DataFrame, other: pd.DataFrame, radius_arcsec: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest counterpart of each ``source`` row in ``other`` within ``radius_arcsec``.
+
+    Returns
+    -------
+    index : numpy.ndarray
+        Positional index into ``other`` of the nearest counterpart, -1 where none.
+    separation : numpy.ndarray
+        Separation in arcsec (NaN where none).
+    n_within : numpy.ndarray
+        Number of ``other`` sources within the radius: more than one is an
+        ambiguous match, resolved here by taking the nearest.
+    """
+    n = len(source)
+    index = np.full(n, -1, dtype=int)
+    separation = np.full(n, np.nan)
+    n_within = np.zeros(n, dtype=int)
+    if n == 0 or len(other) == 0:
+        return index, separation, n_within
+    a = SkyCoord(source["ra_core"].to_numpy(float) * u.deg, source["dec_core"].to_numpy(float) * u.deg)
+    b = SkyCoord(other["ra_core"].to_numpy(float) * u.deg, other["dec_core"].to_numpy(float) * u.deg)
+    nearest, sep, _ = a.match_to_catalog_sky(b)
+    sep_arcsec = sep.to_value(u.arcsec)
+    hit = sep_arcsec <= radius_arcsec
+    index[hit] = nearest[hit]
+    separation[hit] = sep_arcsec[hit]
+    idx_a, _, _, _ = b.search_around_sky(a, radius_arcsec * u.arcsec)
+    n_within = np.bincount(idx_a, minlength=n)
+    return index, separation, n_within
+
+
+def spectral_index(
+    flux_a: np.ndarray, flux_b: np.ndarray, freq_a: float, freq_b: float,
+    err_a: np.ndarray | None = None, err_b: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral index ``alpha`` (S ~ nu^alpha) between two frequencies, and its error."""
+    log_ratio = np.log(freq_b / freq_a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.log(np.asarray(flux_b, float) / np.asarray(flux_a, float)) / log_ratio
+        if err_a is None or err_b is None:
+            error = np.full_like(alpha, np.nan)
+        else:
+            error = np.hypot(np.asarray(err_a) / flux_a, np.asarray(err_b) / flux_b) / abs(log_ratio)
+    return alpha, error
+
+
+def cross_frequency_features(
+    source: pd.DataFrame,
+    freq: int,
+    other: pd.DataFrame,
+    other_freq: int,
+    other_header: fits.Header,
+    radius_arcsec: float,
+) -> pd.DataFrame:
+    """Features of each ``source`` row from its counterpart at ``other_freq``.
+
+    Columns (suffix ``_<other_freq>``): ``observed`` (inside the other image),
+    ``has_match``, ``n_match`` (candidates within the radius), ``alpha`` and
+    ``alpha_err`` (spectral index), ``flux_ratio``, ``size_ratio``,
+    ``axis_ratio_ratio``. Unobserved sources get NaN everywhere but ``observed``;
+    observed but unmatched ones get ``has_match = 0`` and NaN ratios.
+    """
+    tag = f"_{other_freq}"
+    observed = inside_footprint(source["ra_core"], source["dec_core"], other_header)
+    index, _, n_within = match_counterparts(source, other, radius_arcsec)
+    matched = index >= 0
+    out = pd.DataFrame(index=source.index)
+    out["observed" + tag] = observed.astype(float)
+    out["has_match" + tag] = np.where(observed, matched.astype(float), np.nan)
+    out["n_match" + tag] = np.where(observed, n_within.astype(float), np.nan)
+    for name in ("alpha", "alpha_err", "flux_ratio", "size_ratio", "axis_ratio_ratio"):
+        out[name + tag] = np.nan
+    if matched.any():
+        rows = np.flatnonzero(matched)
+        own = source.iloc[rows]
+        cp = other.iloc[index[rows]]
+        alpha, alpha_err = spectral_index(
+            own["flux"].to_numpy(float), cp["flux"].to_numpy(float), freq, other_freq,
+            own.get("e_total_flux"), cp.get("e_total_flux"),
+        )
+        labels = source.index[rows]
+        out.loc[labels, "alpha" + tag] = alpha
+        out.loc[labels, "alpha_err" + tag] = alpha_err
+        out.loc[labels, "flux_ratio" + tag] = cp["flux"].to_numpy(float) / own["flux"].to_numpy(float)
+        out.loc[labels, "size_ratio" + tag] = cp["b_maj"].to_numpy(float) / own["b_maj"].to_numpy(float)
+        out.loc[labels, "axis_ratio_ratio" + tag] = (
+            (cp["b_min"] / cp["b_maj"]).to_numpy(float) / (own["b_min"] / own["b_maj"]).to_numpy(float)
+        )
+    return out
+
+
+def match_radius_arcsec(header_a: fits.Header, header_b: fits.Header, radius_beams: float) -> float:
+    """Cross-match radius: ``radius_beams`` times the larger of the two restoring beams."""
+    beam = max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
+    return radius_beams * beam
+
+
+def build_feature_table(
+    catalogues: dict[int, pd.DataFrame],
+    headers: dict[int, fits.Header],
+    radius_beams: float = 0.5,
+) -> pd.DataFrame:
+    """One row per source per frequency: own features and every other frequency's counterpart features.
+
+    Parameters
+    ----------
+    catalogues : dict
+        Frequency (MHz) -> measured catalogue of that frequency.
+    headers : dict
+        Frequency -> header of the image the catalogue was measured on (footprints, beams).
+    radius_beams : float
+        Cross-match radius in units of the larger restoring beam of each pair.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``freq``, ``id`` (the catalogue's source id), ``ra_core``,
+        ``dec_core``, the own features, and for every frequency of
+        (560, 1400, 9200) other than the row's own the cross-frequency features
+        (NaN where that frequency was not observed), so that every row has the
+        same columns whatever the set of frequencies.
+    """
+    all_freqs = (560, 1400, 9200)
+    tables = []
+    for freq, catalogue in sorted(catalogues.items()):
+        catalogue = catalogue.reset_index(drop=True)
+        parts = [
+            pd.DataFrame({"freq": freq, "id": catalogue["id"], "ra_core": catalogue["ra_core"],
+                          "dec_core": catalogue["dec_core"]}),
+            own_features(catalogue),
+        ]
+        for other_freq in all_freqs:
+            if other_freq == freq:
+                continue
+            if other_freq in catalogues:
+                radius = match_radius_arcsec(headers[freq], headers[other_freq], radius_beams)
+                parts.append(cross_frequency_features(
+                    catalogue, freq, catalogues[other_freq].reset_index(drop=True), other_freq,
+                    headers[other_freq], radius,
+                ))
+            else:
+                parts.append(unobserved_features(len(catalogue), other_freq))
+        tables.append(pd.concat(parts, axis=1))
+    return pd.concat(tables, ignore_index=True)
+
+
+def unobserved_features(n: int, other_freq: int) -> pd.DataFrame:
+    """Cross-frequency feature columns for a frequency that has no image: all missing but ``observed = 0``."""
+    tag = f"_{other_freq}"
+    out = pd.DataFrame({"observed" + tag: np.zeros(n)})
+    for name in ("has_match", "n_match", "alpha", "alpha_err", "flux_ratio", "size_ratio", "axis_ratio_ratio"):
+        out[name + tag] = np.nan
+    return out
+
+
+def feature_columns(table: pd.DataFrame, freq: int, feature_set: str) -> list[str]:
+    """Columns a classifier of ``freq`` uses: ``single`` (own only) or ``multi`` (own + counterparts)."""
+    own = [c for c in OWN_FEATURES if c in table.columns]
+    if feature_set == "single":
+        return own
+    if feature_set != "multi":
+        raise ValueError(f"classifier.features: {feature_set!r} is neither 'single' nor 'multi'")
+    others = [f for f in (560, 1400, 9200) if f != freq]
+    cross = [c for c in table.columns if any(c.endswith(f"_{f}") for f in others)]
+    return own + cross
