@@ -1,0 +1,81 @@
+"""Classifier, out-of-fold predictions and imbalanced-class metrics on synthetic features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdc1.classify import (
+    ClassifierSettings,
+    classification_metrics,
+    expected_calibration_error,
+    predict_classes,
+    spatial_groups,
+    train_frequency,
+)
+
+
+def labelled_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """SFG-dominated sources whose 560-1400 spectral index separates the classes."""
+    rng = np.random.default_rng(seed)
+    true = rng.choice([1, 2, 3], size=n, p=[0.1, 0.1, 0.8])
+    alpha = np.select([true == 1, true == 2], [rng.normal(-0.3, 0.1, n), rng.normal(0.1, 0.1, n)],
+                      rng.normal(-0.77, 0.04, n))
+    alpha[rng.random(n) < 0.1] = np.nan  # some sources without a counterpart
+    table = pd.DataFrame({
+        "id": np.arange(n), "ra_core": rng.uniform(-0.5, 0.5, n), "dec_core": rng.uniform(-30.2, -29.8, n),
+        "log_flux": rng.normal(-5, 0.5, n), "alpha_1400": alpha, "has_match_1400": np.isfinite(alpha) * 1.0,
+        "observed_1400": np.ones(n),
+    })
+    table["true_class"] = true.astype(float)
+    table["in_training_area"] = table["ra_core"] < 0
+    return table
+
+
+def test_metrics_on_known_confusion() -> None:
+    true = np.array([1, 1, 2, 3, 3, 3])
+    pred = np.array([1, 3, 2, 3, 3, 1])
+    m = classification_metrics(true, pred)
+    assert m["per_class"]["ss_agn"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert m["per_class"]["fs_agn"]["f1"] == 1.0
+    assert m["macro_f1"] == pytest.approx((0.5 + 1.0 + 2 * (2 / 3) * (2 / 3) / (4 / 3)) / 3)
+    assert m["confusion_matrix"]["matrix"] == [[1, 0, 1], [0, 1, 0], [1, 0, 2]]
+
+
+def test_ece_zero_for_perfect_confident_predictions() -> None:
+    probs = np.eye(3)[[0, 1, 2, 2]]
+    assert expected_calibration_error(probs, np.array([1, 2, 3, 3])) == 0.0
+    assert expected_calibration_error(probs, np.array([3, 2, 3, 3])) == pytest.approx(0.25)
+
+
+def test_spatial_groups_are_sky_blocks() -> None:
+    groups = spatial_groups(np.array([0.0, 0.1, 0.9, 1.0]), np.array([0.0, 0.0, 1.0, 1.0]), 2)
+    assert groups[0] == groups[1] != groups[2] == groups[3]
+
+
+def test_spectral_index_model_beats_single_frequency_and_is_deterministic() -> None:
+    table = labelled_table()
+    settings = ClassifierSettings(n_estimators=60, features="multi", seed=1, n_folds=3)
+    bundle, probs = train_frequency(table, 560, settings)
+    assert bundle["n_labelled"] == int((table["in_training_area"]).sum())
+    outside = ~table["in_training_area"].to_numpy()
+    true = table.loc[outside, "true_class"].to_numpy(int)
+    multi = predict_classes(probs.loc[outside, ["p1_multi", "p2_multi", "p3_multi"]].to_numpy())
+    single = predict_classes(probs.loc[outside, ["p1_single", "p2_single", "p3_single"]].to_numpy())
+    f1_multi = classification_metrics(true, multi)["macro_f1"]
+    f1_single = classification_metrics(true, single)["macro_f1"]
+    assert f1_multi > 0.8 and f1_multi > f1_single + 0.2
+    assert bundle["multi"]["importances"]["alpha_1400"] > 0.3
+    # Out-of-fold rows are exactly the labelled training-area rows.
+    assert probs["out_of_fold"].sum() == bundle["n_labelled"]
+    _, again = train_frequency(table, 560, settings)
+    pd.testing.assert_frame_equal(probs, again)
+
+
+def test_no_labels_falls_back_to_sfg() -> None:
+    table = labelled_table(50)
+    table["true_class"] = np.nan
+    bundle, probs = train_frequency(table, 560, ClassifierSettings(n_estimators=10))
+    assert bundle["multi"]["model"] is None
+    assert (probs["p3_multi"] == 1).all()
