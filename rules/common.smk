@@ -27,6 +27,8 @@ def dataset_frequencies() -> list[int]:
     """Frequencies (MHz) that the configured dataset has images for."""
     if KIND == "files":
         return sorted(int(f) for f in DATASET_CONFIG["images"])
+    if KIND == "sdc1":
+        return sorted(DATASET_CONFIG.get("frequencies", FREQUENCIES))
     return [560]
 
 

@@ -1,4 +1,14 @@
-# Input data: the real SDC1 cutouts, copied from the mirror or downloaded with checksums.
+# Input data: the real SDC1 data, copied from the mirror or downloaded with checksums.
+
+# Each dataset kind has one rule producing data/<dataset>/...: tell Snakemake which.
+if KIND == "sdc1":
+
+    ruleorder: download_sdc1 > download_cutout
+
+else:
+
+    ruleorder: download_cutout > download_sdc1
+
 
 
 rule download_cutout:
@@ -22,3 +32,26 @@ rule download_cutout:
         "../envs/sdc1.yaml"
     script:
         "../scripts/download_cutout.py"
+
+
+rule download_sdc1:
+    output:
+        image="data/{dataset}/images/{freq}mhz.fits",
+        pb="data/{dataset}/pb/{freq}mhz_pb.fits",
+        truth="data/{dataset}/truth/{freq}mhz.txt",
+    params:
+        depth=lambda wc: config["datasets"][wc.dataset]["depth"],
+        manifest=workflow.source_path("../resources/sdc1_manifest.yaml"),
+        mirror=config["mirror"],
+    log:
+        "logs/{dataset}/download_sdc1/{freq}.log",
+    benchmark:
+        "benchmarks/{dataset}/download_sdc1/{freq}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=600,
+    conda:
+        "../envs/sdc1.yaml"
+    script:
+        "../scripts/download_sdc1.py"

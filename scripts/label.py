@@ -9,11 +9,13 @@ from sdc1.classify import label_sources
 from sdc1.io import read_sdc1_catalogue, read_table, write_table
 from sdc1.logs import job_log
 from sdc1.sky import in_training_area
+from sdc1.validate import check_truth_catalogue
 
 with job_log(snakemake.log[0]) as logger:
     freq = int(snakemake.wildcards.freq)
     catalogue = read_table(snakemake.input.catalogue)
     if snakemake.input.truth:
+        check_truth_catalogue(snakemake.input.truth[0])
         header = fits.getheader(snakemake.input.image)
         labels = label_sources(
             catalogue, read_sdc1_catalogue(snakemake.input.truth[0]), freq,

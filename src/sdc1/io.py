@@ -168,3 +168,9 @@ def write_json(content: dict, path: str | os.PathLike) -> None:
         with open(tmp, "w") as handle:
             json.dump(content, handle, indent=2, sort_keys=True, allow_nan=False)
             handle.write("\n")
+
+
+def write_sdc1_truth(catalogue: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a truth catalogue in the plain SDC1 format: 12 columns, whitespace, no header."""
+    with atomic_path(path) as tmp:
+        catalogue.loc[:, list(SDC1_COLUMNS)].to_csv(tmp, sep=" ", header=False, index=False, float_format="%.10g")
