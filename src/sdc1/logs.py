@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Iterator
 
+from sdc1.io import InputError
+
 
 @contextlib.contextmanager
 def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
@@ -31,6 +33,11 @@ def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
         root.setLevel(logging.INFO)
         try:
             yield logger
+        except InputError as exc:
+            # Bad input: one line on the console naming the file or key, no traceback.
+            logger.error("%s", exc)
+            print(f"sdc1 input error: {exc}", file=sys.__stderr__, flush=True)
+            raise SystemExit(1) from None
         except Exception:
             logger.exception("job failed")
             raise
