@@ -27,7 +27,7 @@ def dataset_frequencies() -> list[int]:
     """Frequencies (MHz) that the configured dataset has images for."""
     if KIND == "files":
         return sorted(int(f) for f in DATASET_CONFIG["images"])
-    if KIND == "sdc1":
+    if KIND in ("sdc1", "synthetic"):
         return sorted(DATASET_CONFIG.get("frequencies", FREQUENCIES))
     return [560]
 

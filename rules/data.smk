@@ -3,11 +3,15 @@
 # Each dataset kind has one rule producing data/<dataset>/...: tell Snakemake which.
 if KIND == "sdc1":
 
-    ruleorder: download_sdc1 > download_cutout
+    ruleorder: download_sdc1 > download_cutout > simulate
+
+elif KIND == "synthetic":
+
+    ruleorder: simulate > download_cutout > download_sdc1
 
 else:
 
-    ruleorder: download_cutout > download_sdc1
+    ruleorder: download_cutout > download_sdc1 > simulate
 
 
 
