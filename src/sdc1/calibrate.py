@@ -1,0 +1,495 @@
+"""Flux and size corrections learned from truth, strictly out of fold.
+
+PyBDSF's measurements of faint sources are biased: fluxes near the detection
+threshold are boosted, and sizes of sources smaller than the beam cannot be
+measured at all. Inside a training area the truth catalogue tells what the
+measurements should have been, so a regression of ``log(true / measured)`` on
+the measured quantities (signal-to-noise, sizes, number of components ...) can
+correct them. To be honest about it, a source's corrected values must come from
+a model that never saw that source's truth:
+
+- :func:`spatial_folds` splits the sky into square blocks and deals the blocks
+  to folds, so that neighbouring sources share a fold;
+- :func:`fit_out_of_fold` corrects each training-area source with a model
+  trained on the other folds only, and any source outside the training area
+  with a model trained on every matched training-area source;
+- :func:`fit_calibration` / :func:`apply_calibration` are the two halves,
+  usable alone (train on one image's training area, apply to another image).
+
+Targets are expressed in the catalogue's own size convention (``size`` = 2,
+Gaussian FWHM): truth sizes given as largest angular size or exponential scale
+length are converted with ska-sdc's factors before the ratio is taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+__all__ = [
+    "DEFAULT_FEATURES",
+    "TARGETS",
+    "Calibration",
+    "apply_calibration",
+    "calibration_features",
+    "calibration_targets",
+    "fit_calibration",
+    "fit_out_of_fold",
+    "match_to_truth",
+    "spatial_folds",
+]
+
+#: Catalogue column corrected by each target, and the truth column it is learned from.
+TARGETS: dict[str, str] = {"flux": "flux", "b_maj": "b_maj", "b_min": "b_min"}
+
+#: Features of :func:`calibration_features`, by name.
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "log_snr",
+    "log_flux",
+    "log_peak",
+    "total_over_peak",
+    "maj_over_beam",
+    "min_over_beam",
+    "dc_maj_over_beam",
+    "dc_min_over_beam",
+    "n_gaussians",
+    "log_isl_over_total",
+)
+
+# ska-sdc size conversions (ska_sdc.common.utils.constants): to Gaussian FWHM.
+_LAS_TO_GAUSS = 2.355 / 5.0
+_EXPO_TO_GAUSS = 2.0**0.5
+
+
+def _tangent_plane_arcsec(
+    ra_deg: np.ndarray, dec_deg: np.ndarray, ra0: float, dec0: float
+) -> np.ndarray:
+    """Offsets (arcsec) of positions from ``(ra0, dec0)`` on a local flat sky."""
+    dra = (np.asarray(ra_deg, dtype=float) - ra0 + 180.0) % 360.0 - 180.0
+    x = dra * np.cos(np.deg2rad(dec0)) * 3600.0
+    y = (np.asarray(dec_deg, dtype=float) - dec0) * 3600.0
+    return np.column_stack([x, y])
+
+
+def match_to_truth(
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    beam_arcsec: float,
+    *,
+    radius_beams: float = 1.0,
+    flux_weight: float = 1.0,
+    flux_scale_dex: float = 0.5,
+) -> pd.DataFrame:
+    """Match catalogue sources one-to-one to truth sources.
+
+    Candidates are truth sources whose core lies within ``radius_beams`` beams
+    of the catalogue source's core. The best candidate minimises
+    ``(sep / radius)**2 + flux_weight * (log10(flux / flux_true) / flux_scale_dex)**2``,
+    so that a bright detection is not matched to a faint neighbour that happens
+    to be closer. Each truth source is used at most once (the best-scoring pair
+    wins, greedily).
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Catalogue with ``ra_core``, ``dec_core`` (degrees) and ``flux`` (Jy).
+    truth : pandas.DataFrame
+        Truth catalogue with the SDC1 columns.
+    beam_arcsec : float
+        Restoring-beam FWHM in arcsec.
+    radius_beams : float, optional
+        Match radius in beams.
+    flux_weight : float, optional
+        Weight of the flux term in the match cost (0: nearest neighbour).
+    flux_scale_dex : float, optional
+        Flux difference (dex) that costs as much as a separation of one radius.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per matched catalogue source: ``cat_index`` (the catalogue's
+        index label), ``truth_index`` (the truth's index label), ``sep_arcsec``
+        and the truth's SDC1 columns suffixed ``_t``.
+    """
+    out_columns = ["cat_index", "truth_index", "sep_arcsec"] + [f"{c}_t" for c in truth.columns]
+    if len(catalogue) == 0 or len(truth) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in out_columns})
+    ra0 = float(np.median(catalogue["ra_core"]))
+    dec0 = float(np.median(catalogue["dec_core"]))
+    xy_cat = _tangent_plane_arcsec(catalogue["ra_core"], catalogue["dec_core"], ra0, dec0)
+    xy_truth = _tangent_plane_arcsec(truth["ra_core"], truth["dec_core"], ra0, dec0)
+    radius = radius_beams * beam_arcsec
+    tree = cKDTree(xy_truth)
+    candidates = tree.query_ball_point(xy_cat, r=radius)
+    flux_cat = np.asarray(catalogue["flux"], dtype=float)
+    flux_truth = np.asarray(truth["flux"], dtype=float)
+    rows_i, rows_j, costs, seps = [], [], [], []
+    for i, cand in enumerate(candidates):
+        if not cand:
+            continue
+        cand = np.asarray(cand)
+        sep = np.hypot(*(xy_truth[cand] - xy_cat[i]).T)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dex = np.log10(np.abs(flux_cat[i]) / np.abs(flux_truth[cand]))
+        dex = np.nan_to_num(dex, nan=10.0, posinf=10.0, neginf=10.0)
+        cost = (sep / radius) ** 2 + flux_weight * (dex / flux_scale_dex) ** 2
+        rows_i.extend([i] * len(cand))
+        rows_j.extend(cand.tolist())
+        costs.extend(cost.tolist())
+        seps.extend(sep.tolist())
+    if not rows_i:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in out_columns})
+    pairs = pd.DataFrame({"i": rows_i, "j": rows_j, "cost": costs, "sep": seps})
+    pairs = pairs.sort_values(["cost", "i", "j"], kind="mergesort")
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    keep = []
+    for row in pairs.itertuples(index=False):
+        if row.i in used_i or row.j in used_j:
+            continue
+        used_i.add(row.i)
+        used_j.add(row.j)
+        keep.append((row.i, row.j, row.sep))
+    keep.sort()
+    idx_i = np.array([k[0] for k in keep], dtype=int)
+    idx_j = np.array([k[1] for k in keep], dtype=int)
+    matched_truth = truth.iloc[idx_j].reset_index(drop=True).add_suffix("_t")
+    result = pd.DataFrame(
+        {
+            "cat_index": catalogue.index.to_numpy()[idx_i],
+            "truth_index": truth.index.to_numpy()[idx_j],
+            "sep_arcsec": np.array([k[2] for k in keep], dtype=float),
+        }
+    )
+    return pd.concat([result, matched_truth], axis=1)
+
+
+def spatial_folds(
+    ra: np.ndarray | pd.Series,
+    dec: np.ndarray | pd.Series,
+    n_folds: int,
+    seed: int,
+    *,
+    block_arcsec: float = 90.0,
+) -> np.ndarray:
+    """Assign sources to folds by sky block.
+
+    The sky is cut into square blocks of ``block_arcsec`` on a side (on a
+    tangent plane at the sources' median position); the blocks are shuffled
+    with ``seed`` and dealt in turn to the folds, so each fold holds whole
+    blocks and the folds are about equal in area.
+
+    Parameters
+    ----------
+    ra, dec : array-like
+        Positions in degrees.
+    n_folds : int
+        Number of folds (at least 2).
+    seed : int
+        Seed of the block shuffle.
+    block_arcsec : float, optional
+        Block side in arcsec.
+
+    Returns
+    -------
+    numpy.ndarray
+        Fold number (0 .. n_folds-1) of each source.
+    """
+    if n_folds < 2:
+        raise ValueError(f"n_folds must be at least 2, got {n_folds}")
+    ra = np.asarray(ra, dtype=float)
+    dec = np.asarray(dec, dtype=float)
+    if ra.size == 0:
+        return np.zeros(0, dtype=int)
+    xy = _tangent_plane_arcsec(ra, dec, float(np.median(ra)), float(np.median(dec)))
+    ij = np.floor(xy / block_arcsec).astype(np.int64)
+    blocks, inverse = np.unique(ij, axis=0, return_inverse=True)
+    order = np.random.default_rng(seed).permutation(len(blocks))
+    fold_of_block = np.empty(len(blocks), dtype=int)
+    fold_of_block[order] = np.arange(len(blocks)) % n_folds
+    return fold_of_block[np.asarray(inverse).ravel()]
+
+
+def calibration_features(
+    catalogue: pd.DataFrame, beam_arcsec: float, features: Sequence[str] = DEFAULT_FEATURES
+) -> np.ndarray:
+    """Feature matrix of the calibration models, from a :func:`sdc1.catalogue.to_sdc1` table.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Catalogue with the measured columns of :func:`sdc1.catalogue.to_sdc1`.
+    beam_arcsec : float
+        Restoring-beam FWHM in arcsec (sizes are expressed in beams).
+    features : sequence of str, optional
+        Names among :data:`DEFAULT_FEATURES`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(catalogue), len(features))``.
+    """
+    c = catalogue
+    tiny = 1e-30
+    available = {
+        "log_snr": lambda: np.log10(np.clip(c["snr"].to_numpy(float), 1e-3, None)),
+        "log_flux": lambda: np.log10(np.clip(c["total_flux"].to_numpy(float), tiny, None)),
+        "log_peak": lambda: np.log10(np.clip(c["peak_flux"].to_numpy(float), tiny, None)),
+        "total_over_peak": lambda: c["total_flux"].to_numpy(float)
+        / np.clip(c["peak_flux"].to_numpy(float), tiny, None),
+        "maj_over_beam": lambda: c["maj_raw"].to_numpy(float) / beam_arcsec,
+        "min_over_beam": lambda: c["min_raw"].to_numpy(float) / beam_arcsec,
+        "dc_maj_over_beam": lambda: c["dc_maj"].to_numpy(float) / beam_arcsec,
+        "dc_min_over_beam": lambda: c["dc_min"].to_numpy(float) / beam_arcsec,
+        "n_gaussians": lambda: c["n_gaussians"].to_numpy(float),
+        "log_isl_over_total": lambda: np.log10(
+            np.clip(c["isl_total_flux"].to_numpy(float), tiny, None)
+            / np.clip(c["total_flux"].to_numpy(float), tiny, None)
+        ),
+    }
+    unknown = [f for f in features if f not in available]
+    if unknown:
+        raise ValueError(f"unknown calibration features {unknown}; known: {sorted(available)}")
+    if len(c) == 0:
+        return np.zeros((0, len(features)))
+    return np.column_stack([available[f]() for f in features]).astype(float)
+
+
+def _truth_in_fwhm(values: np.ndarray, size_id: np.ndarray) -> np.ndarray:
+    """Truth sizes converted to Gaussian FWHM (the catalogue's ``size`` = 2)."""
+    factor = np.where(size_id == 1, _LAS_TO_GAUSS, np.where(size_id == 3, _EXPO_TO_GAUSS, 1.0))
+    return values * factor
+
+
+def calibration_targets(catalogue: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """Targets ``log10(true / measured)`` for the matched catalogue rows.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Catalogue (``flux``, ``b_maj``, ``b_min``; ``size`` = 2 assumed).
+    matches : pandas.DataFrame
+        Output of :func:`match_to_truth` for this catalogue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``matches["cat_index"]``, one column per key of
+        :data:`TARGETS`; NaN where a target is undefined (non-positive values,
+        or b_min of truth sources sized by largest angular size, which ska-sdc
+        does not score).
+    """
+    cat = catalogue.loc[matches["cat_index"]]
+    size_t = matches["size_t"].to_numpy()
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for target, truth_col in TARGETS.items():
+            true = matches[f"{truth_col}_t"].to_numpy(float)
+            if target in ("b_maj", "b_min"):
+                true = _truth_in_fwhm(true, size_t)
+            ratio = np.log10(true / cat[target].to_numpy(float))
+            ratio[~np.isfinite(ratio)] = np.nan
+            if target == "b_min":
+                ratio[size_t == 1] = np.nan
+            out[target] = ratio
+    return pd.DataFrame(out, index=matches["cat_index"].to_numpy())
+
+
+@dataclass
+class Calibration:
+    """Fitted correction models, one per target (``log10(true / measured)``)."""
+
+    features: tuple[str, ...]
+    beam_arcsec: float
+    models: dict[str, Any] = field(default_factory=dict)
+    n_train: dict[str, int] = field(default_factory=dict)
+
+
+def fit_calibration(
+    catalogue: pd.DataFrame,
+    matches: pd.DataFrame,
+    beam_arcsec: float,
+    *,
+    seed: int,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    targets: Sequence[str] = tuple(TARGETS),
+    max_iter: int = 200,
+    learning_rate: float = 0.05,
+    max_leaf_nodes: int = 15,
+    min_samples_leaf: int = 20,
+    l2_regularization: float = 0.0,
+    min_train: int = 30,
+) -> Calibration:
+    """Fit one gradient-boosting model per target on matched sources.
+
+    Each model is a :class:`sklearn.ensemble.HistGradientBoostingRegressor`
+    with absolute-error loss, i.e. it predicts the median of
+    ``log10(true / measured)`` given the features.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Catalogue from :func:`sdc1.catalogue.to_sdc1`.
+    matches : pandas.DataFrame
+        :func:`match_to_truth` output for the rows to learn from.
+    beam_arcsec : float
+        Restoring-beam FWHM in arcsec.
+    seed : int
+        ``random_state`` of the regressors.
+    features : sequence of str, optional
+        Feature names (see :func:`calibration_features`).
+    targets : sequence of str, optional
+        Which of :data:`TARGETS` to fit.
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization
+        Passed to the regressor.
+    min_train : int, optional
+        A target with fewer usable training rows is left uncorrected.
+
+    Returns
+    -------
+    Calibration
+        The fitted models (absent for targets with too few rows).
+    """
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    calib = Calibration(features=tuple(features), beam_arcsec=float(beam_arcsec))
+    if len(matches) == 0:
+        return calib
+    X = calibration_features(catalogue.loc[matches["cat_index"]], beam_arcsec, features)
+    y_all = calibration_targets(catalogue, matches)
+    for target in targets:
+        y = y_all[target].to_numpy(float)
+        ok = np.isfinite(y)
+        calib.n_train[target] = int(ok.sum())
+        if ok.sum() < min_train:
+            continue
+        model = HistGradientBoostingRegressor(
+            loss="absolute_error",
+            max_iter=max_iter,
+            learning_rate=learning_rate,
+            max_leaf_nodes=max_leaf_nodes,
+            min_samples_leaf=min_samples_leaf,
+            l2_regularization=l2_regularization,
+            random_state=seed,
+        )
+        model.fit(X[ok], y[ok])
+        calib.models[target] = model
+    return calib
+
+
+def apply_calibration(catalogue: pd.DataFrame, calibration: Calibration) -> pd.DataFrame:
+    """Apply fitted corrections: ``value * 10**prediction`` for each fitted target.
+
+    The uncorrected values are kept in ``<target>_uncal`` columns. ``b_maj`` is
+    kept at least as large as ``b_min`` after correction.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Catalogue from :func:`sdc1.catalogue.to_sdc1`.
+    calibration : Calibration
+        Output of :func:`fit_calibration`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A corrected copy.
+    """
+    out = catalogue.copy()
+    for target in TARGETS:
+        if f"{target}_uncal" not in out:
+            out[f"{target}_uncal"] = out[target].astype(float)
+    if len(out) == 0 or not calibration.models:
+        return out
+    X = calibration_features(out, calibration.beam_arcsec, calibration.features)
+    for target, model in calibration.models.items():
+        out[target] = out[f"{target}_uncal"].to_numpy(float) * 10.0 ** model.predict(X)
+    swap = out["b_min"] > out["b_maj"]
+    out.loc[swap, ["b_maj", "b_min"]] = out.loc[swap, ["b_min", "b_maj"]].to_numpy()
+    return out
+
+
+def fit_out_of_fold(
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    beam_arcsec: float,
+    *,
+    n_folds: int = 5,
+    seed: int = 0,
+    block_arcsec: float = 90.0,
+    in_train: np.ndarray | pd.Series | None = None,
+    radius_beams: float = 1.0,
+    **fit_kwargs: Any,
+) -> pd.DataFrame:
+    """Correct a catalogue with models that never saw each source's own truth.
+
+    Sources inside the training area (``in_train``) are dealt to spatial folds
+    (:func:`spatial_folds`); each fold is corrected by a model fitted on the
+    matched sources of the other folds. Sources outside the training area are
+    corrected by a model fitted on every matched training-area source.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Catalogue from :func:`sdc1.catalogue.to_sdc1`.
+    truth : pandas.DataFrame
+        Truth catalogue (SDC1 columns) covering the training area.
+    beam_arcsec : float
+        Restoring-beam FWHM in arcsec.
+    n_folds : int, optional
+        Number of spatial folds.
+    seed : int, optional
+        Seed of the fold assignment and of the regressors.
+    block_arcsec : float, optional
+        Side of the spatial blocks dealt to folds.
+    in_train : array-like of bool or None, optional
+        Which catalogue rows lie inside the training area; None means all.
+    radius_beams : float, optional
+        Match radius (see :func:`match_to_truth`).
+    **fit_kwargs
+        Passed to :func:`fit_calibration` (features, targets, regressor settings).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Corrected copy of ``catalogue`` (see :func:`apply_calibration`) with a
+        ``fold`` column (-1 for sources outside the training area).
+    """
+    cat = catalogue.reset_index(drop=True)
+    train_mask = (
+        np.ones(len(cat), dtype=bool) if in_train is None else np.asarray(in_train, dtype=bool)
+    )
+    folds = np.full(len(cat), -1, dtype=int)
+    if train_mask.any():
+        folds[train_mask] = spatial_folds(
+            cat.loc[train_mask, "ra_core"],
+            cat.loc[train_mask, "dec_core"],
+            n_folds,
+            seed,
+            block_arcsec=block_arcsec,
+        )
+    matches = match_to_truth(cat[train_mask], truth, beam_arcsec, radius_beams=radius_beams)
+    match_fold = folds[matches["cat_index"].to_numpy(dtype=int)]
+    pieces = []
+    for fold in range(n_folds):
+        rows = cat[folds == fold]
+        if len(rows) == 0:
+            continue
+        calib = fit_calibration(
+            cat, matches[match_fold != fold], beam_arcsec, seed=seed, **fit_kwargs
+        )
+        pieces.append(apply_calibration(rows, calib))
+    outside = cat[folds == -1]
+    if len(outside):
+        calib = fit_calibration(cat, matches, beam_arcsec, seed=seed, **fit_kwargs)
+        pieces.append(apply_calibration(outside, calib))
+    if not pieces:
+        out = apply_calibration(cat, Calibration(tuple(), beam_arcsec))
+    else:
+        out = pd.concat(pieces).sort_index()
+    out["fold"] = folds
+    return out
