@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 
@@ -77,3 +78,30 @@ def all_targets() -> list[str]:
         if has_truth(freq):
             targets.append(f"results/{DATASET}/scores/{freq}mhz.json")
     return targets
+
+
+def check_user_files() -> None:
+    """Check a `files` dataset's inputs (headers only) before any job runs.
+
+    A bad file stops the workflow at once with one line naming it, instead of
+    after the jobs upstream of its first use.
+    """
+    from sdc1.io import InputError
+    from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
+
+    try:
+        for freq in dataset_frequencies():
+            image = user_path("images", freq)
+            check_image(image, freq)
+            pb = user_path("pb", freq)
+            if pb:
+                check_primary_beam(pb, image, freq_mhz=freq)
+            truth = user_path("truth", freq)
+            if truth:
+                check_truth_catalogue(truth)
+    except InputError as exc:
+        raise WorkflowError(f"dataset {DATASET}: {exc}") from None
+
+
+if KIND == "files":
+    check_user_files()

@@ -16,6 +16,7 @@ WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "config", "envs", "resources"
 
 def deploy_workflow(dest: Path) -> Path:
     """Copy the workflow (not the library: it is installed in the venv) into ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         source = REPO / part
         if source.is_dir():
