@@ -323,6 +323,7 @@ def fit_calibration(
     min_samples_leaf: int = 20,
     l2_regularization: float = 0.0,
     min_train: int = 30,
+    n_threads: int | None = 1,
 ) -> Calibration:
     """Fit one gradient-boosting model per target on matched sources.
 
@@ -348,6 +349,10 @@ def fit_calibration(
         Passed to the regressor.
     min_train : int, optional
         A target with fewer usable training rows is left uncorrected.
+    n_threads : int or None, optional
+        OpenMP threads for the regressors (None: the library default, all
+        cores). One thread is fast at these sizes and avoids oversubscribing a
+        shared machine.
 
     Returns
     -------
@@ -355,6 +360,7 @@ def fit_calibration(
         The fitted models (absent for targets with too few rows).
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
+    from threadpoolctl import threadpool_limits
 
     calib = Calibration(features=tuple(features), beam_arcsec=float(beam_arcsec))
     if len(matches) == 0:
@@ -376,7 +382,8 @@ def fit_calibration(
             l2_regularization=l2_regularization,
             random_state=seed,
         )
-        model.fit(X[ok], y[ok])
+        with threadpool_limits(limits=n_threads, user_api="openmp"):
+            model.fit(X[ok], y[ok])
         calib.models[target] = model
     return calib
 
@@ -406,8 +413,12 @@ def apply_calibration(catalogue: pd.DataFrame, calibration: Calibration) -> pd.D
     if len(out) == 0 or not calibration.models:
         return out
     X = calibration_features(out, calibration.beam_arcsec, calibration.features)
+    from threadpoolctl import threadpool_limits
+
     for target, model in calibration.models.items():
-        out[target] = out[f"{target}_uncal"].to_numpy(float) * 10.0 ** model.predict(X)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            log_ratio = model.predict(X)
+        out[target] = out[f"{target}_uncal"].to_numpy(float) * 10.0**log_ratio
     swap = out["b_min"] > out["b_maj"]
     out.loc[swap, ["b_maj", "b_min"]] = out.loc[swap, ["b_min", "b_maj"]].to_numpy()
     return out

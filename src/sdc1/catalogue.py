@@ -183,7 +183,7 @@ def to_sdc1(
     min_snr: float,
     unresolved_frac: float = 0.1,
     min_axis_ratio: float = 0.0,
-    core_min_gaussians: int = 2,
+    core_min_gaussians: int | None = None,
     default_class: int = 3,
 ) -> pd.DataFrame:
     """Convert PyBDSF lists into an SDC1 catalogue with measured feature columns.
@@ -205,9 +205,13 @@ def to_sdc1(
         (see :func:`deconvolved_sizes`).
     min_axis_ratio : float, optional
         Lower bound on ``b_min / b_maj``.
-    core_min_gaussians : int, optional
+    core_min_gaussians : int or None, optional
         Sources with at least this many Gaussians report their measured core
-        fraction; others report 0.
+        fraction (``core_frac_meas``) as ``core_frac``; others report 0. None
+        (the default) reports 0 for every source: about 95% of sources are
+        star-forming galaxies with no core, and multi-Gaussian fits of them give
+        spurious core fractions, so the measured value is better left to a
+        classifier as a feature.
     default_class : int, optional
         Class reported for every source (3, star-forming galaxy) until a
         classifier fills it in.
@@ -248,7 +252,11 @@ def to_sdc1(
             "ra_cent": wrap_ra(src["RA"]),
             "dec_cent": src["DEC"].to_numpy(dtype=float),
             "flux": src["Total_flux"].to_numpy(dtype=float),
-            "core_frac": np.where(n_gauss >= core_min_gaussians, core_meas, 0.0),
+            "core_frac": (
+                np.zeros(len(src))
+                if core_min_gaussians is None
+                else np.where(n_gauss >= core_min_gaussians, core_meas, 0.0)
+            ),
             "b_maj": b_maj,
             "b_min": b_min,
             "pa": sdc1_position_angle(pa_bdsf),

@@ -79,19 +79,30 @@ def score_catalogue(
         An empty catalogue scores 0 with no error.
     """
     from ska_sdc import Sdc1Scorer  # heavy import, needed only here
+    from ska_sdc.sdc1.utils.prep import clean_catalogue, refine_area
 
     columns = list(SDC1_COLUMNS)
     sub = catalogue.loc[:, columns].copy() if len(catalogue) else pd.DataFrame(columns=columns)
     if len(sub) == 0:
         return _empty_result(0, mode, train, freq)
-    ska_logger = logging.getLogger()
-    level = ska_logger.level
+    # ska-sdc fails on an empty side after its area cut: nothing to match is a score of 0.
+    n_det = len(refine_area(clean_catalogue(sub.copy()), int(freq), train))
+    n_truth = len(refine_area(clean_catalogue(truth.loc[:, columns].copy()), int(freq), train))
+    if n_det == 0 or n_truth == 0:
+        return _empty_result(n_det, mode, train, freq)
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    previous_disable = logging.root.manager.disable
+    logging.disable(logging.INFO)  # ska-sdc logs every step at INFO on the root logger
     try:
-        result = Sdc1Scorer(sub.reset_index(drop=True), truth.loc[:, columns].copy(), int(freq)).run(
-            mode=mode, train=train, detail=True
-        )
+        scorer = Sdc1Scorer(sub.reset_index(drop=True), truth.loc[:, columns].copy(), int(freq))
+        result = scorer.run(mode=mode, train=train, detail=True)
     finally:
-        ska_logger.setLevel(level)
+        logging.disable(previous_disable)
+        for handler in root.handlers[:]:  # undo ska-sdc's logging.basicConfig
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
     scores_df = getattr(result, "scores_df", None)
     if scores_df is None or len(scores_df) == 0 or int(result.n_match) == 0:
         out = _empty_result(int(result.n_det), mode, train, freq)

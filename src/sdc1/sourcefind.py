@@ -9,6 +9,8 @@ so nothing appears beside the input image.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import tempfile
@@ -177,9 +179,10 @@ def _catalogue(img: Any, workdir: str, catalog_type: str) -> pd.DataFrame:
     if getattr(img, "nsrc", 0) == 0:
         return pd.DataFrame()
     path = os.path.join(workdir, f"catalogue.{catalog_type}.fits")
-    img.write_catalog(
-        outfile=path, format="fits", catalog_type=catalog_type, clobber=True
-    )
+    with contextlib.redirect_stdout(io.StringIO()):  # PyBDSF prints "--> Wrote ..."
+        img.write_catalog(
+            outfile=path, format="fits", catalog_type=catalog_type, clobber=True
+        )
     if not os.path.exists(path):
         return pd.DataFrame()
     return read_bdsf_fits_catalogue(path)

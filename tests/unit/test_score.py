@@ -1,0 +1,72 @@
+"""ska-sdc scoring wrapper: perfect, partial, false and empty catalogues."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdc1.io import SDC1_COLUMNS, read_sdc1_catalogue
+from sdc1.score import ATTRIBUTES, score_catalogue
+
+SAMPLE_DIR = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
+
+
+def synthetic_truth(n: int = 20, seed: int = 0) -> pd.DataFrame:
+    """SFG-like truth rows inside the 560 MHz training area, 20" apart."""
+    rng = np.random.default_rng(seed)
+    ra = -0.3 + np.arange(n) * 20.0 / 3600.0
+    dec = np.full(n, -29.7)
+    return pd.DataFrame(
+        {
+            "id": np.arange(n), "ra_core": ra, "dec_core": dec, "ra_cent": ra, "dec_cent": dec,
+            "flux": 10 ** rng.uniform(-6, -5, n), "core_frac": 0.0, "b_maj": rng.uniform(0.5, 2.0, n),
+            "b_min": rng.uniform(0.2, 0.5, n), "pa": rng.uniform(0, 180, n), "size": 2, "class": 3,
+        }
+    )[list(SDC1_COLUMNS)]
+
+
+def test_perfect_catalogue_scores_one_per_source() -> None:
+    truth = synthetic_truth()
+    result = score_catalogue(truth.copy(), truth, 560, train=True)
+    assert result["score"] == pytest.approx(len(truth))
+    assert (result["n_det"], result["n_match"], result["n_false"]) == (20, 20, 0)
+    assert set(result["mean_attribute_scores"]) == set(ATTRIBUTES)
+    assert all(v == pytest.approx(1.0) for v in result["mean_attribute_scores"].values())
+    json.dumps(result)  # JSON-able
+
+
+def test_false_detection_costs_one_and_bad_flux_scores_less() -> None:
+    truth = synthetic_truth()
+    sub = truth.copy()
+    sub["flux"] *= 1.2  # 20% off: flux score 0.1 / 0.2 = 0.5 per source
+    false = sub.iloc[:1].copy()
+    false[["ra_core", "ra_cent"]] = -0.5  # nowhere near a truth source
+    sub = pd.concat([sub, false], ignore_index=True)
+    sub["id"] = np.arange(len(sub))
+    result = score_catalogue(sub, truth, 560, train=True)
+    assert result["n_false"] == 1
+    assert result["mean_attribute_scores"]["flux"] == pytest.approx(0.5)
+    assert result["score"] == pytest.approx(20 * (6 + 0.5) / 7 - 1)
+
+
+def test_empty_and_outside_area() -> None:
+    truth = synthetic_truth()
+    empty = score_catalogue(truth.iloc[:0], truth, 560, train=True)
+    assert empty["score"] == 0.0 and empty["n_det"] == 0
+    # Every source inside the training area: scoring outside it finds nothing.
+    outside = score_catalogue(truth.copy(), truth, 560, train=False)
+    assert outside["score"] == 0.0 and outside["n_match"] == 0
+
+
+def test_real_truth_subset_scores_perfectly() -> None:
+    if not SAMPLE_DIR.is_dir():
+        pytest.skip(f"real SDC1 sample data not found at {SAMPLE_DIR}")
+    truth = read_sdc1_catalogue(SAMPLE_DIR / "truth_B1_0.3tr.cat")
+    bright = truth.nlargest(200, "flux")
+    result = score_catalogue(bright.copy(), truth, 560, train=True)
+    assert result["n_match"] >= 195
+    assert result["score"] > 190
