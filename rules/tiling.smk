@@ -1,0 +1,38 @@
+# Settings and input functions of the source-finding rules (rules/sourcefind.smk).
+# They read the tile plan as plain JSON: the main Snakemake process need not
+# have the sdc1 package (rules may run in conda environments).
+
+import json
+
+TILING_KEYS = ("tile_size", "tile_overlap")
+# What reaches PyBDSF: a change in tiling alone does not rerun an untiled run.
+PYBDSF_SETTINGS = {k: v for k, v in config["sourcefind"].items() if k not in TILING_KEYS}
+
+
+wildcard_constraints:
+    tile=r"r\d+c\d+",
+
+
+def plan_tile_names(plan_path) -> list[str]:
+    """Names of the tiles in a plan written by `plan_tiles`."""
+    with open(plan_path) as handle:
+        return [tile["name"] for tile in json.load(handle)["tiles"]]
+
+
+def tile_mem_mb(wildcards, input, attempt) -> int:
+    """PyBDSF needs ~60 bytes per pixel of the tile (from the plan), plus the interpreter."""
+    with open(input.plan) as handle:
+        tile = next(t for t in json.load(handle)["tiles"] if t["name"] == wildcards.tile)
+    pixels = (tile["rows"][1] - tile["rows"][0]) * (tile["cols"][1] - tile["cols"][0])
+    return int(60 * pixels / 1e6 * attempt) + 500
+
+
+def planned_tiles(wildcards) -> dict[str, list[str]]:
+    """Per-tile tables of the plan written by the `plan_tiles` checkpoint."""
+    plan = checkpoints.plan_tiles.get(**wildcards).output[0]
+    prefix = f"results/{wildcards.dataset}/tiles/{wildcards.freq}mhz"
+    names = plan_tile_names(plan)
+    return {
+        "sources": [f"{prefix}/{name}.parquet" for name in names],
+        "gaussians": [f"{prefix}/{name}_gaussians.parquet" for name in names],
+    }

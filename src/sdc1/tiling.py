@@ -1,0 +1,426 @@
+"""Tiled source finding: plan overlapping tiles, find sources per tile, merge.
+
+An image larger than ``tile_size`` is split along each axis into ``k =
+ceil(n / tile_size)`` nearly equal *core* ranges, which partition the image.
+Each tile is its core grown by ``overlap`` pixels on every side that is not an
+image edge. PyBDSF runs on each tile with the global background maps of
+:mod:`sdc1.background` (so thresholds do not change at tile borders); a tile
+keeps only the sources whose position falls in its core. Because the cores
+partition the image, every source is kept exactly once; because the overlap is
+at least the size of the largest island, the tile that keeps a source saw its
+whole island, and so measured it as the untiled run does.
+
+Positions are assigned to cores with the image's own WCS, so the rule does not
+depend on which tile measured the source: a pixel ``i`` covers ``[i - 0.5, i +
+0.5)`` in PyBDSF's and astropy's 0-based convention, and positions beyond the
+image edge belong to the edge pixel.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+from astropy.io import fits
+from astropy.wcs import WCS
+
+from sdc1.background import BackgroundGrid, write_map
+from sdc1.io import InputError, atomic_path, celestial_header, image_plane, write_json
+
+__all__ = [
+    "Tile",
+    "axis_splits",
+    "core_mask",
+    "cut_tile",
+    "find_sources_in_tile",
+    "merge_tiles",
+    "near_cut_edge",
+    "pixel_positions",
+    "plan_tiles",
+    "profile_memory",
+    "pybdsf_settings",
+    "read_plan",
+    "tile_mem_mb",
+    "write_memory_timeline",
+    "write_plan",
+]
+
+#: Config keys of the ``sourcefind`` section that are about tiling, not PyBDSF options.
+TILING_KEYS: frozenset[str] = frozenset({"tile_size", "tile_overlap"})
+
+#: PyBDSF needs about this many bytes of memory per image pixel.
+BYTES_PER_PIXEL: int = 60
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: the pixels PyBDSF reads and the core whose sources it keeps.
+
+    All ranges are 0-based, half-open ``(start, stop)`` pixel ranges of the
+    full image; rows are the y (NAXIS2) axis, columns the x (NAXIS1) axis.
+    """
+
+    name: str
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+    core_rows: tuple[int, int]
+    core_cols: tuple[int, int]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_rows, n_columns)`` of the tile."""
+        return self.rows[1] - self.rows[0], self.cols[1] - self.cols[0]
+
+    def slices(self) -> tuple[slice, slice]:
+        """Row and column slices of the tile in the full image."""
+        return slice(*self.rows), slice(*self.cols)
+
+
+def axis_splits(n: int, tile_size: int, overlap: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Split an axis of ``n`` pixels into cores and their overlapping extents.
+
+    Parameters
+    ----------
+    n : int
+        Axis length in pixels.
+    tile_size : int
+        Largest core length; 0 (or ``n <= tile_size``) gives one core, the whole axis.
+    overlap : int
+        Pixels added to each side of a core, clipped at the image edges.
+
+    Returns
+    -------
+    list of ((core_start, core_stop), (start, stop))
+        Cores are nearly equal, contiguous and cover ``[0, n)`` exactly.
+    """
+    if n < 1:
+        raise ValueError(f"axis length {n} < 1")
+    if tile_size < 0 or overlap < 0:
+        raise ValueError(f"tile_size ({tile_size}) and overlap ({overlap}) must be >= 0")
+    count = 1 if tile_size == 0 or n <= tile_size else math.ceil(n / tile_size)
+    bounds = [round(i * n / count) for i in range(count + 1)]
+    return [
+        ((lo, hi), (max(0, lo - overlap), min(n, hi + overlap)))
+        for lo, hi in zip(bounds[:-1], bounds[1:])
+    ]
+
+
+def plan_tiles(shape: tuple[int, int], tile_size: int, overlap: int, min_size: int = 1) -> list[Tile]:
+    """Tiles of an image of ``shape = (n_rows, n_columns)``, row-major order.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape.
+    tile_size, overlap : int
+        See :func:`axis_splits`.
+    min_size : int, optional
+        Smallest tile side allowed when the image is cut (PyBDSF falls back to
+        a constant rms when ``rms_box`` exceeds a quarter of the image, which
+        would break the shared background).
+
+    Raises
+    ------
+    InputError
+        If a tile of a cut image would be smaller than ``min_size``.
+    """
+    row_splits = axis_splits(shape[0], tile_size, overlap)
+    col_splits = axis_splits(shape[1], tile_size, overlap)
+    tiles = [
+        Tile(f"r{iy:03d}c{ix:03d}", rows, cols, core_rows, core_cols)
+        for iy, (core_rows, rows) in enumerate(row_splits)
+        for ix, (core_cols, cols) in enumerate(col_splits)
+    ]
+    if len(tiles) > 1:
+        smallest = min(min(t.shape) for t in tiles)
+        if smallest < min_size:
+            raise InputError(
+                f"sourcefind.tile_size: tiles of {smallest} px are smaller than {min_size} px "
+                "(4 x rms_box); use a larger tile_size"
+            )
+    return tiles
+
+
+def image_shape(path: str | os.PathLike) -> tuple[int, int]:
+    """``(n_rows, n_columns)`` of a FITS image, from its header alone."""
+    header = fits.getheader(path)
+    return int(header["NAXIS2"]), int(header["NAXIS1"])
+
+
+def write_plan(tiles: list[Tile], shape: tuple[int, int], path: str | os.PathLike, **settings: Any) -> None:
+    """Write the tile plan as JSON (``shape``, the settings, and the tiles)."""
+    content = {"shape": list(shape), **settings, "tiles": [asdict(t) for t in tiles]}
+    write_json(json.loads(json.dumps(content)), path)
+
+
+def read_plan(path: str | os.PathLike) -> list[Tile]:
+    """Read the tiles of a plan written by :func:`write_plan`."""
+    content = json.loads(Path(path).read_text())
+    return [
+        Tile(t["name"], tuple(t["rows"]), tuple(t["cols"]), tuple(t["core_rows"]), tuple(t["core_cols"]))
+        for t in content["tiles"]
+    ]
+
+
+def tile_mem_mb(shape: tuple[int, int], attempt: int = 1) -> int:
+    """Memory to request for PyBDSF on ``shape`` pixels: ~60 bytes/pixel plus the interpreter."""
+    return int(shape[0] * shape[1] * BYTES_PER_PIXEL / 1e6 * attempt) + 500
+
+
+def pybdsf_settings(sourcefind: dict[str, Any]) -> dict[str, Any]:
+    """The PyBDSF options of the ``sourcefind`` config section (tiling keys removed)."""
+    return {k: v for k, v in sourcefind.items() if k not in TILING_KEYS}
+
+
+def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathLike) -> fits.Header:
+    """Write the tile's pixels as a FITS image with a shifted WCS; return its header.
+
+    The tile is read from the memory-mapped image, one band of rows at a time,
+    so only the tile itself is ever in memory. The header keeps all axes of the
+    input (PyBDSF and the scorer see the same geometry) with ``CRPIX1/2``
+    shifted so that sky positions are unchanged.
+    """
+    with fits.open(image_path, memmap=True) as hdul:
+        header = hdul[0].header.copy()
+        plane = image_plane(hdul[0].data)
+        header["NAXIS1"] = tile.shape[1]
+        header["NAXIS2"] = tile.shape[0]
+        header["CRPIX1"] = float(header["CRPIX1"]) - tile.cols[0]
+        header["CRPIX2"] = float(header["CRPIX2"]) - tile.rows[0]
+        header["BITPIX"] = -32
+        for key in ("BLANK", "BSCALE", "BZERO"):
+            header.remove(key, ignore_missing=True)
+        header["HISTORY"] = f"sdc1: tile {tile.name}, rows {tile.rows}, columns {tile.cols}"
+        with atomic_path(out_path) as tmp:
+            stream = fits.StreamingHDU(tmp, header)
+            rows, cols = tile.slices()
+            for start in range(rows.start, rows.stop, 1024):
+                stop = min(start + 1024, rows.stop)
+                stream.write(np.asarray(plane[start:stop, cols], dtype=np.float32))
+            stream.close()
+    return header
+
+
+def pixel_positions(sources: pd.DataFrame, wcs: WCS) -> tuple[np.ndarray, np.ndarray]:
+    """0-based ``(x, y)`` pixel positions of sources' ``RA``/``DEC`` in the full image."""
+    if len(sources) == 0:
+        return np.empty(0), np.empty(0)
+    x, y = wcs.world_to_pixel_values(sources["RA"].to_numpy(float), sources["DEC"].to_numpy(float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def core_mask(x: np.ndarray, y: np.ndarray, tile: Tile, shape: tuple[int, int]) -> np.ndarray:
+    """Whether each position lies in the tile's core.
+
+    A position belongs to the pixel whose centre is nearest (``floor(p + 0.5)``),
+    clipped to the image so that fits straying past an edge stay with the edge
+    tile. The cores partition the image, so each finite position is in exactly
+    one core.
+    """
+    px = np.clip(np.floor(np.asarray(x) + 0.5), 0, shape[1] - 1)
+    py = np.clip(np.floor(np.asarray(y) + 0.5), 0, shape[0] - 1)
+    return (
+        np.isfinite(x) & np.isfinite(y)
+        & (px >= tile.core_cols[0]) & (px < tile.core_cols[1])
+        & (py >= tile.core_rows[0]) & (py < tile.core_rows[1])
+    )
+
+
+def select_core(
+    sources: pd.DataFrame, gaussians: pd.DataFrame, tile: Tile, wcs: WCS, shape: tuple[int, int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the sources whose position is in the tile's core, and their Gaussians."""
+    if len(sources) == 0:
+        return sources, gaussians
+    x, y = pixel_positions(sources, wcs)
+    keep = core_mask(x, y, tile, shape)
+    kept = sources.loc[keep].reset_index(drop=True)
+    if len(gaussians):
+        gaussians = gaussians.loc[gaussians["Source_id"].isin(kept["Source_id"])].reset_index(drop=True)
+    return kept, gaussians
+
+
+def near_cut_edge(gaussians: pd.DataFrame, tile: Tile, shape: tuple[int, int]) -> int:
+    """Kept Gaussians closer to a cut (non-image) edge of the tile than half the overlap.
+
+    A kept source's Gaussians lie near its core; one that reaches halfway into
+    the overlap means its island is about as large as the overlap, and may have
+    been cut by the tile edge: ``tile_overlap`` should then be larger.
+    """
+    if len(gaussians) == 0:
+        return 0
+    x = gaussians["Xposn"].to_numpy(float)
+    y = gaussians["Yposn"].to_numpy(float)
+    near = np.zeros(len(gaussians), dtype=bool)
+    for pos, (lo, hi), (core_lo, core_hi), n in (
+        (x, tile.cols, tile.core_cols, shape[1]),
+        (y, tile.rows, tile.core_rows, shape[0]),
+    ):
+        if lo > 0:
+            near |= pos < lo + (core_lo - lo) / 2
+        if hi < n:
+            near |= pos > hi - (hi - core_hi) / 2
+    return int(near.sum())
+
+
+def merge_tiles(parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Concatenate per-tile (already core-selected) tables with unique ids.
+
+    ``Source_id``, ``Isl_id`` and ``Gaus_id`` are renumbered from 0 in tile
+    order, then in each tile's own order; Gaussians keep pointing at their
+    source and island. An island whose sources are kept by two tiles gets one
+    id per tile.
+    """
+    sources_out, gaussians_out = [], []
+    n_src = n_isl = 0
+    for sources, gaussians in parts:
+        if len(sources) == 0:
+            continue
+        src_map = pd.Series(np.arange(n_src, n_src + len(sources)), index=sources["Source_id"].to_numpy())
+        islands = pd.unique(sources["Isl_id"])
+        isl_map = pd.Series(np.arange(n_isl, n_isl + len(islands)), index=islands)
+        sources = sources.copy()
+        sources["Source_id"] = src_map.loc[sources["Source_id"]].to_numpy()
+        sources["Isl_id"] = isl_map.loc[sources["Isl_id"]].to_numpy()
+        sources_out.append(sources)
+        if len(gaussians):
+            gaussians = gaussians.copy()
+            gaussians["Source_id"] = src_map.loc[gaussians["Source_id"]].to_numpy()
+            gaussians["Isl_id"] = isl_map.loc[gaussians["Isl_id"]].to_numpy()
+            gaussians_out.append(gaussians)
+        n_src += len(sources)
+        n_isl += len(islands)
+    sources = pd.concat(sources_out, ignore_index=True) if sources_out else pd.DataFrame()
+    gaussians = pd.concat(gaussians_out, ignore_index=True) if gaussians_out else pd.DataFrame()
+    if len(gaussians):
+        gaussians = gaussians.sort_values(["Source_id", "Gaus_id"], kind="stable").reset_index(drop=True)
+        gaussians["Gaus_id"] = np.arange(len(gaussians))
+    return sources, gaussians
+
+
+def _relative_to_image(path: Path, image_path: Path) -> str:
+    """``path`` relative to the image's folder: PyBDSF prefixes map names with it."""
+    return os.path.relpath(path, image_path.parent)
+
+
+def find_sources_in_tile(
+    image_path: str | os.PathLike,
+    grid: BackgroundGrid,
+    tile: Tile,
+    settings: dict[str, Any],
+    *,
+    ncores: int = 1,
+    workdir: str | os.PathLike | None = None,
+    finder: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run PyBDSF on one tile with the global background; keep the core's sources.
+
+    Parameters
+    ----------
+    image_path : path-like
+        The full (primary-beam-corrected) image.
+    grid : BackgroundGrid
+        Background of the full image (:func:`sdc1.background.compute_background`).
+    tile : Tile
+        The tile; a tile covering the whole image is the untiled run.
+    settings : dict
+        PyBDSF options for :func:`sdc1.sourcefind.find_sources`.
+    ncores : int, optional
+        PyBDSF cores.
+    workdir : path-like, optional
+        Where the tile and its maps are written (a temporary folder, removed).
+    finder : callable, optional
+        Replaces :func:`sdc1.sourcefind.find_sources` (tests).
+
+    Returns
+    -------
+    sources, gaussians : pandas.DataFrame
+        PyBDSF tables of the core's sources, Gaussian ``Xposn``/``Yposn`` in
+        full-image pixels.
+    """
+    if finder is None:
+        from sdc1.sourcefind import find_sources as finder
+    image_path = Path(image_path)
+    shape = grid.shape
+    whole = tile.rows == (0, shape[0]) and tile.cols == (0, shape[1])
+    with fits.open(image_path) as hdul:
+        full_header = hdul[0].header.copy()
+    wcs = WCS(celestial_header(full_header))
+    with tempfile.TemporaryDirectory(prefix=f"sdc1-{tile.name}-", dir=workdir) as tmp:
+        tmp_dir = Path(tmp)
+        if whole:
+            target, header = image_path, full_header
+        else:
+            target = tmp_dir / f"{tile.name}.fits"
+            header = cut_tile(image_path, tile, target)
+        rows, cols = tile.slices()
+        mean_path, rms_path = tmp_dir / "mean.fits", tmp_dir / "rms.fits"
+        write_map(grid, "mean", header, rows, cols, mean_path)
+        write_map(grid, "rms", header, rows, cols, rms_path)
+        settings = dict(settings)
+        extra = dict(settings.pop("extra", None) or {})
+        extra.update(
+            {
+                # The shared maps, forced on: PyBDSF would otherwise decide per
+                # tile whether to use a map or a constant.
+                "rmsmean_map_filename": [
+                    _relative_to_image(mean_path, target),
+                    _relative_to_image(rms_path, target),
+                ],
+                "mean_map": "map",
+                # FDR thresholding depends on the number of pixels: a fixed
+                # threshold makes detection independent of the tile size.
+                "thresh": "hard",
+            }
+        )
+        sources, gaussians = finder(target, ncores=ncores, rms_map=True, extra=extra, **settings)
+    if len(gaussians):
+        gaussians = gaussians.copy()
+        gaussians["Xposn"] = gaussians["Xposn"] + tile.cols[0]
+        gaussians["Yposn"] = gaussians["Yposn"] + tile.rows[0]
+    return select_core(sources, gaussians, tile, wcs, shape)
+
+
+def profile_memory(
+    func: Callable[..., Any], *args: Any, interval: float = 0.5, **kwargs: Any
+) -> tuple[Any, np.ndarray]:
+    """Run ``func`` while memory-profiler samples the memory of this process and its children.
+
+    The PSS backend is used: memory-profiler's sampler is a forked child that
+    shares the parent's pages, and summing RSS would count those twice.
+
+    Returns
+    -------
+    retval : object
+        What ``func`` returned.
+    timeline : numpy.ndarray
+        ``(n, 2)``: seconds since the start, memory in MiB.
+    """
+    from memory_profiler import memory_usage
+
+    samples, retval = memory_usage(
+        (func, args, kwargs),
+        interval=interval,
+        timestamps=True,
+        retval=True,
+        include_children=True,
+        backend="psutil_pss",
+    )
+    timeline = np.array([(t, m) for m, t in samples if m is not None], dtype=float).reshape(-1, 2)
+    if len(timeline):
+        timeline[:, 0] -= timeline[0, 0]
+    return retval, timeline
+
+
+def write_memory_timeline(timeline: np.ndarray, path: str | os.PathLike) -> None:
+    """Write a memory timeline as TSV (``s``, ``mem_mib``) atomically."""
+    table = pd.DataFrame({"s": np.round(timeline[:, 0], 3), "mem_mib": np.round(timeline[:, 1], 2)})
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False)
