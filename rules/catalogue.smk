@@ -9,7 +9,7 @@ rule catalogue:
     output:
         "results/{dataset}/catalogues/{freq}mhz_measured.csv",
     params:
-        catalogue=config["catalogue"],
+        catalogue=lambda wc: catalogue_settings(wc.freq),
     log:
         "logs/{dataset}/catalogue/{freq}.log",
     benchmark:

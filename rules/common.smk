@@ -70,6 +70,14 @@ def image_mem_mb(wildcards, input, attempt) -> int:
     return max(1000, int(15 * input.size_mb * attempt) + 500)
 
 
+def catalogue_settings(freq) -> dict:
+    """The catalogue section with ``min_snr`` resolved for one frequency."""
+    settings = dict(config["catalogue"])
+    by_freq = {str(k): v for k, v in (settings.pop("min_snr_by_freq", None) or {}).items()}
+    settings["min_snr"] = by_freq.get(str(freq), settings["min_snr"])
+    return settings
+
+
 def all_targets() -> list[str]:
     targets = []
     for freq in dataset_frequencies():

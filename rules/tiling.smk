@@ -20,11 +20,16 @@ def plan_tile_names(plan_path) -> list[str]:
 
 
 def tile_mem_mb(wildcards, input, attempt) -> int:
-    """PyBDSF needs ~60 bytes per pixel of the tile (from the plan), plus the interpreter."""
+    """Memory for PyBDSF on this tile (size from the plan), more on each retry.
+
+    Measured peaks (memory-profiler, `make bench`) at SDC1 560 MHz density are
+    ~140 bytes per pixel plus ~250 MB (e.g. 957 MB for a 2304^2 tile, 2.5 GB
+    for 4096^2): the ~60 bytes/pixel of an empty image grows with the sources.
+    """
     with open(input.plan) as handle:
         tile = next(t for t in json.load(handle)["tiles"] if t["name"] == wildcards.tile)
     pixels = (tile["rows"][1] - tile["rows"][0]) * (tile["cols"][1] - tile["cols"][0])
-    return int(60 * pixels / 1e6 * attempt) + 500
+    return int(160 * pixels / 1e6 * attempt) + 500
 
 
 def planned_tiles(wildcards) -> dict[str, list[str]]:

@@ -32,13 +32,18 @@ from sdc1.simulate.geometry import (
 )
 from sdc1.simulate.population import catalogue_at, generate_population, load_params
 from sdc1.simulate.primary_beam import pb_at, pb_image
-from sdc1.simulate.render import add_noise, catalogue_components, render_components
+from sdc1.simulate.render import BELOW_CLIP_GAIN, DECONVOLUTION_CLIP_JY, catalogue_components, render_field
 
 FREQS: tuple[int, ...] = (560, 1400, 9200)
 
 #: Margin (arcsec at 560 MHz, scaled by 560/freq) around cutouts in which sources are
 #: still drawn, so that sources just off the edge spill onto it.
 MARGIN_560_ARCSEC: float = 60.0
+
+#: Components fainter than this fraction of the noise rms (beam-convolved peak) are not
+#: rendered, and stamps stop where a component falls below it: the summed error stays
+#: orders of magnitude below the noise (see ``render_field``).
+MIN_PEAK_PER_NOISE: float = 0.01
 
 
 def preset_sizes(preset: str) -> dict[int, int]:
@@ -127,7 +132,7 @@ def write_synthetic_field(
         Population and noise seed; the same seed gives the same files.
     image_path, pb_path, truth_path : path
         Outputs: 4-axis Jy/beam image, coarse primary beam, SDC1 truth (12 columns,
-        whitespace, no header; every truth-selected source whose core is on the cutout).
+        whitespace, no header; every rendered source whose core is on the cutout, as deep as the real SDC1 truth).
     population_params : mapping or path, optional
         Population parameters or their YAML file (default: resources/population/params.yaml).
     noise : float, optional
@@ -135,10 +140,10 @@ def write_synthetic_field(
     min_flux : float, optional
         Faintest 560 MHz flux drawn (default from the parameters, 1e-8 Jy).
     flux_scale : float
-        Factor applied to every rendered flux (not to the truth). The real SDC1 560 MHz
-        image shows faint compact sources at about 0.89 x their PB-attenuated truth
-        flux (an effect of SDC1's deconvolution emulation); 0.89 reproduces PyBDSF's
-        detection count on the real cutout within 2%, 1.0 keeps image and truth equal.
+        Factor applied to every rendered flux (not to the truth); 1 keeps them equal.
+        SDC1's own flux loss (brightness below its deconvolution clip level at 0.89 x,
+        see :func:`sdc1.simulate.render.emulate_deconvolution`) is always emulated:
+        with it PyBDSF finds within ~1% of the real cutout's count (+8% without).
     strip_rows : int
         Rows rendered at once.
 
@@ -162,18 +167,21 @@ def write_synthetic_field(
 
     wcs = WCS(header).celestial
     comps = catalogue_components(cat, wcs, pixel_scale_deg(freq) * 3600.0, gain * flux_scale)
+    on = inside(cat, header)
+    del cat  # memory: a full-field population is ~20 million rows
     beam_px = beam_fwhm_arcsec(freq) / (pixel_scale_deg(freq) * 3600.0)
     rms = noise_rms(freq, depth_h) if noise is None else float(noise)
     with atomic_path(image_path) as tmp:
         plane, _ = write_fits_streaming(tmp, header)
-        render_components(comps, plane, beam_px, strip_rows=strip_rows)
-        add_noise(plane, rms, beam_px, seed=seed * 1000 + freq, strip_rows=strip_rows)
+        render_field(comps, plane, beam_px, noise_rms=rms, noise_seed=seed * 1000 + freq,
+                     strip_rows=strip_rows, min_peak=MIN_PEAK_PER_NOISE * rms,
+                     clip=DECONVOLUTION_CLIP_JY[freq], clip_gain=BELOW_CLIP_GAIN)
         plane.flush()
         del plane
+    del comps
 
-    on = inside(cat, header)
     truth_pb = gain[on]
-    truth = catalogue_at(pop.loc[on].reset_index(drop=True), freq, params, pb=truth_pb, select=True)
+    truth = catalogue_at(pop.loc[on].reset_index(drop=True), freq, params, pb=truth_pb, select=False)
     write_truth(truth_path, truth)
     return {
         "freq": freq,
