@@ -25,7 +25,7 @@ test: install
 
 test-slurm: install
 	bash tests/slurm/start_cluster.sh
-	$(BIN)/python -m pytest tests/slurm
+	SLURM_TESTS_REQUIRED=1 $(BIN)/python -m pytest tests/slurm
 
 lint: install
 	$(BIN)/snakemake --lint

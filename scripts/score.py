@@ -22,8 +22,9 @@ with job_log(snakemake.log[0]) as logger:
         mode=snakemake.params.mode,
     )
     logger.info(
-        "score %.1f, macro F1 %.3f (all-SFG %.3f, single-frequency %.3f)",
+        "score %.1f, macro F1 %s (all-SFG %s, single-frequency %s) on %d sources",
         result["score"], result["classification"]["macro_f1"],
         result["baselines"]["all_sfg"]["macro_f1"], result["baselines"]["single_frequency"]["macro_f1"],
+        result["classification"]["n_sources"],
     )
     write_json(result, snakemake.output[0])

@@ -169,9 +169,15 @@ def classification_metrics(true: np.ndarray, predicted: np.ndarray, probs: np.nd
     """Per-class precision, recall, F1 and support, macro F1, confusion matrix and (with probabilities) ECE."""
     true = np.asarray(true, dtype=int)
     predicted = np.asarray(predicted, dtype=int)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        true, predicted, labels=list(CLASSES), zero_division=0
-    )
+    if len(true) == 0:
+        # Nothing to judge (e.g. no matched source outside the training area): say so, don't guess.
+        zeros = np.zeros(len(CLASSES))
+        precision = recall = f1 = zeros
+        support = zeros.astype(int)
+    else:
+        precision, recall, f1, support = precision_recall_fscore_support(
+            true, predicted, labels=list(CLASSES), zero_division=0
+        )
     per_class = {
         CLASS_NAMES[c]: {
             "precision": float(precision[i]),
@@ -186,15 +192,18 @@ def classification_metrics(true: np.ndarray, predicted: np.ndarray, probs: np.nd
     present = [i for i, c in enumerate(CLASSES) if support[i] > 0]
     metrics: dict[str, Any] = {
         "per_class": per_class,
-        "macro_f1": float(np.mean(f1[present])) if present else float("nan"),
+        "macro_f1": float(np.mean(f1[present])) if present else None,
         "n_sources": int(len(true)),
         "confusion_matrix": {
             "labels": list(CLASSES),
-            "matrix": confusion_matrix(true, predicted, labels=list(CLASSES)).tolist() if len(true) else [],
+            "matrix": confusion_matrix(true, predicted, labels=list(CLASSES)).tolist()
+            if len(true)
+            else [[0] * len(CLASSES) for _ in CLASSES],
         },
     }
     if probs is not None:
-        metrics["expected_calibration_error"] = expected_calibration_error(probs, true)
+        ece = expected_calibration_error(probs, true)
+        metrics["expected_calibration_error"] = None if np.isnan(ece) else ece
         metrics["reliability"] = reliability_curve(probs, true)
     return metrics
 

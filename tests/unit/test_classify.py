@@ -79,3 +79,9 @@ def test_no_labels_falls_back_to_sfg() -> None:
     bundle, probs = train_frequency(table, 560, ClassifierSettings(n_estimators=10))
     assert bundle["multi"]["model"] is None
     assert (probs["p3_multi"] == 1).all()
+
+
+def test_metrics_without_sources_are_undefined_not_zero() -> None:
+    m = classification_metrics(np.array([], dtype=int), np.array([], dtype=int), np.zeros((0, 3)))
+    assert m["macro_f1"] is None and m["expected_calibration_error"] is None
+    assert m["n_sources"] == 0
