@@ -47,7 +47,7 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
         "core_frac", "b_maj", "b_min", "pa", "size", "class",
     ]
     assert len(submission) == score["n_det"] + 1
-    for rule in ("pb_correct", "find_sources", "catalogue", "calibrate", "score"):
+    for rule in ("pb_correct", "find_sources", "catalogue", "calibrate", "label", "train", "predict", "score"):
         assert (workflow_dir / "benchmarks" / "sdc1_cutout_small" / rule / "560.tsv").exists(), rule
         assert (workflow_dir / "logs" / "sdc1_cutout_small" / rule / "560.log").exists(), rule
     # No half-written files are left behind by the atomic writers.
@@ -62,8 +62,13 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
     override.write_text("catalogue:\n  min_snr: 6.0\n")
     changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
     planned = planned_rules(changed.stdout)
-    assert {"catalogue", "calibrate", "submission", "score"} <= planned
+    assert {"catalogue", "calibrate", "predict", "score"} <= planned
     assert not planned & {"download_cutout", "pb_correct", "find_sources"}
+
+    # A classifier hyper-parameter reruns training and what follows, never source finding.
+    override.write_text("classifier:\n  n_estimators: 50\n")
+    changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
+    assert planned_rules(changed.stdout) == {"train", "predict", "score", "all"}
 
 
 def test_unknown_dataset_stops_before_any_job(workflow_dir: Path) -> None:
