@@ -18,9 +18,10 @@ rule simulate:
         "logs/{dataset}/simulate/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/simulate/{freq}.tsv"
-    threads: 1
+    threads: 2
     resources:
-        mem_mb=4000,
+        # The population of a full 32768^2 field peaks at about 11 GB.
+        mem_mb=lambda wc: 12000 if config["datasets"][wc.dataset]["preset"] == "full" else 4000,
         runtime=60,
     conda:
         "../envs/sdc1.yaml"

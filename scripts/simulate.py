@@ -1,9 +1,13 @@
 """Snakemake entry point: render one frequency of the synthetic sky."""
 
+import os
+
 from sdc1.logs import job_log
 from sdc1.simulate.dataset import preset_sizes, write_synthetic_field
 
 with job_log(snakemake.log[0]) as logger:
+    # The renderer spreads row strips over this many processes.
+    os.environ["SDC1_PROCESSES"] = str(snakemake.threads)
     summary = write_synthetic_field(
         int(snakemake.wildcards.freq),
         sizes_px=preset_sizes(snakemake.params.preset),

@@ -8,7 +8,8 @@ import pytest
 from astropy.wcs import WCS
 
 from sdc1.simulate.geometry import Cutout, image_header, pixel_scale_deg
-from sdc1.simulate.render import add_noise, beam_fwhm_px, render_catalogue
+from sdc1.simulate.render import (add_noise, beam_fwhm_px, catalogue_components, emulate_deconvolution, render_catalogue,
+                                  render_components, render_field)
 
 
 def _header(n: int = 128, x0: int = 16384 - 64, y0: int = 16384 - 64):
@@ -93,3 +94,38 @@ def test_noise_rms_correlation_and_determinism() -> None:
     assert img.std() == pytest.approx(1e-6, rel=0.05)
     lag1 = np.corrcoef(img[:, :-1].ravel(), img[:, 1:].ravel())[0, 1]
     assert 0.5 < lag1 < 0.9  # correlated on the beam scale (beam ~2.5 px)
+
+
+def _many_sources(header, n=300, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    wcs = WCS(header).celestial
+    ra, dec = wcs.all_pix2world(rng.uniform(-5, 133, n), rng.uniform(-5, 133, n), 0)
+    return pd.DataFrame(dict(id=np.arange(n), ra_core=ra, dec_core=dec, ra_cent=ra, dec_cent=dec,
+                             flux=10 ** rng.uniform(-8, -4, n), core_frac=0.0, b_maj=rng.uniform(0, 30, n),
+                             b_min=rng.uniform(0, 3, n), pa=rng.uniform(0, 360, n), size=rng.choice([1, 2, 3], n),
+                             **{"class": rng.choice([1, 2, 3], n)}))
+
+
+def test_strips_processes_and_truncation() -> None:
+    h = _header()
+    cat = _many_sources(h)
+    comps = catalogue_components(cat, WCS(h).celestial, pixel_scale_deg(560) * 3600.0)
+    one = np.zeros((128, 128), np.float32)
+    render_components(comps, one, 2.48, strip_rows=128)
+    strips = np.zeros((128, 128), np.float32)
+    render_field(comps, strips, 2.48, strip_rows=20, processes=2)
+    np.testing.assert_allclose(strips, one, rtol=1e-5, atol=1e-12 * one.max())
+    again = np.zeros((128, 128), np.float32)
+    render_field(comps, again, 2.48, strip_rows=20, processes=1)
+    np.testing.assert_array_equal(again, strips)  # same bytes for any number of processes
+    cut = np.zeros((128, 128), np.float32)
+    render_field(comps, cut, 2.48, strip_rows=20, min_peak=1e-9)
+    assert np.abs(cut - one).max() < 1e-9 * 10  # truncation error: a few x min_peak at most
+
+
+def test_emulate_deconvolution_is_continuous_and_monotonic() -> None:
+    x = np.linspace(0, 3e-5, 301).astype(np.float32)
+    y = emulate_deconvolution(x.copy(), 1e-5, 0.9)
+    np.testing.assert_allclose(y[x <= 1e-5], 0.9 * x[x <= 1e-5], rtol=1e-6)
+    np.testing.assert_allclose(y[x > 1e-5], x[x > 1e-5] - 1e-6, rtol=1e-5)
+    assert (np.diff(y) > 0).all()

@@ -17,7 +17,8 @@ from sdc1.simulate.dataset import preset_sizes, union_bounds, write_synthetic_fi
 from sdc1.simulate.geometry import TRAIN_LIM, image_header, pixel_scale_deg, preset_cutout
 from sdc1.simulate.population import catalogue_at, flux_at, generate_population, load_params
 from sdc1.simulate.primary_beam import radial_pb, separation_deg
-from sdc1.simulate.render import add_noise, beam_fwhm_px, pb_attenuation, render_catalogue
+from sdc1.simulate.render import (add_noise, beam_fwhm_px, clip_level, emulate_deconvolution, pb_attenuation,
+                                  render_catalogue)
 
 SAMPLE = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
 needs_sample = pytest.mark.skipif(not (SAMPLE / "B1_1000h_0.3tr.fits").exists(),
@@ -129,6 +130,18 @@ def test_write_synthetic_field_small(tmp_path: Path, params: dict) -> None:
     assert again.read_bytes() == out[560]["image_path"].read_bytes()
 
 
+def test_write_synthetic_field_same_bytes_for_any_process_count(tmp_path: Path, params: dict, monkeypatch) -> None:
+    sizes = {560: 600, 1400: 300, 9200: 300}
+    files = []
+    for procs in ("1", "2"):
+        monkeypatch.setenv("SDC1_PROCESSES", procs)
+        image = tmp_path / f"p{procs}.fits"
+        write_synthetic_field(560, sizes_px=sizes, depth_h=1000, seed=4, population_params=params, strip_rows=128,
+                              image_path=image, pb_path=tmp_path / "pb.fits", truth_path=tmp_path / "t.txt")
+        files.append(image.read_bytes())
+    assert files[0] == files[1]
+
+
 def test_union_bounds_cover_all_cutouts() -> None:
     ra_min, ra_max, dec_min, dec_max = union_bounds(preset_sizes("small"))
     assert ra_min < -0.2 and ra_max > 0.0 and dec_min < -30.0 and dec_max > -29.85
@@ -136,14 +149,15 @@ def test_union_bounds_cover_all_cutouts() -> None:
 
 @needs_sample
 def test_realism_against_real_cutout() -> None:
-    """Rendered truth vs the real 560 MHz image; thresholds are those measured (see the report)."""
+    """Rendered truth vs the real 560 MHz image (acceptance: correlation >= 0.88, rms ratio <= 0.45)."""
     real, header = read_image(SAMPLE / "B1_1000h_0.3tr.fits", memmap=False)
     real = real.astype(float)
     pb_data, pb_head = fits.getdata(SAMPLE / "PrimaryBeam_B1.fits"), fits.getheader(SAMPLE / "PrimaryBeam_B1.fits")
     cat = read_sdc1_catalogue(SAMPLE / "truth_B1_0.3tr.cat")
     model = render_catalogue(cat, header, attenuation=pb_attenuation(cat, pb_data, pb_head)).astype(float)
-    stats = realism.pixel_agreement(real, model)
-    assert stats["correlation"] >= 0.85, stats
-    assert stats["residual_rms_ratio"] <= 0.50, stats
+    for image in (model, emulate_deconvolution(model.copy(), clip_level(header["CRVAL3"]))):  # sdc1 render's default
+        stats = realism.pixel_agreement(real, image)
+        assert stats["correlation"] >= 0.88, stats
+        assert stats["residual_rms_ratio"] <= 0.45, stats
     noise = realism.matching_noise(real, model, beam_fwhm_px(header), seed=1)
     assert 0.5 * stats["sigma"] < noise < stats["sigma"]

@@ -91,8 +91,16 @@ def write_pb(path: str | os.PathLike, cutout: Cutout) -> tuple[np.ndarray, fits.
 def write_truth(path: str | os.PathLike, cat: pd.DataFrame) -> None:
     """Write a truth catalogue in the SDC1 12-column format (whitespace, no header)."""
     cols = ["id", "ra_core", "dec_core", "ra_cent", "dec_cent", "flux", "core_frac", "b_maj", "b_min", "pa", "size", "class"]
-    with atomic_path(path) as tmp:
-        cat.loc[:, cols].to_csv(tmp, sep=" ", header=False, index=False, float_format="%.10g")
+    # %-formatting row tuples is ~2x faster than DataFrame.to_csv(float_format=...), which
+    # matters for a full field's truth (~19 million rows); the text is the same.
+    arrays = [cat[c].to_numpy() for c in cols]
+    fmt = " ".join("%d" if np.issubdtype(a.dtype, np.integer) else "%.10g" for a in arrays)
+    chunk = 200_000
+    with atomic_path(path) as tmp, open(tmp, "w") as handle:
+        for k in range(0, len(cat), chunk):
+            rows = zip(*(a[k:k + chunk].tolist() for a in arrays))
+            handle.write("\n".join(fmt % row for row in rows))
+            handle.write("\n")
 
 
 def inside(cat: pd.DataFrame, header: fits.Header) -> np.ndarray:

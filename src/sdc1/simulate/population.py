@@ -165,14 +165,18 @@ def generate_population(
     area = sky_area_deg2(*bounds)
     rng = np.random.default_rng(seed)
     parts = [_draw_class(rng, cls, params["classes"][cls], area, min_flux) for cls in sorted(params["classes"])]
-    pop = pd.concat(parts, ignore_index=True)
-    ra, dec = _uniform_positions(rng, len(pop), bounds)
-    pop.insert(0, "dec", dec)
-    pop.insert(0, "ra", wrap_ra(ra))
-    order = rng.permutation(len(pop))
-    pop = pop.iloc[order].reset_index(drop=True)
-    pop.insert(0, "id", np.arange(1, len(pop) + 1, dtype=np.int64))
-    return pop.loc[:, list(POPULATION_COLUMNS)]
+    n = sum(len(part) for part in parts)
+    ra, dec = _uniform_positions(rng, n, bounds)
+    order = rng.permutation(n)
+    # Column by column (rows shuffled by ``order``): a full-field population has ~20
+    # million rows, and whole-frame concat/insert/reindex steps each copied all of it.
+    columns: dict[str, np.ndarray] = {"id": np.arange(1, n + 1, dtype=np.int64), "ra": wrap_ra(ra)[order], "dec": dec[order]}
+    del ra, dec
+    for name in POPULATION_COLUMNS:
+        if name not in columns:
+            columns[name] = np.concatenate([part[name].to_numpy() for part in parts])[order]
+    del parts
+    return pd.DataFrame({name: columns.pop(name) for name in POPULATION_COLUMNS}, copy=False)
 
 
 def flux_at(pop: pd.DataFrame, freq: int) -> np.ndarray:
