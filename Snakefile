@@ -9,6 +9,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/simulate.smk"
@@ -17,9 +20,11 @@ include: "rules/sourcefind.smk"
 include: "rules/catalogue.smk"
 include: "rules/classify.smk"
 include: "rules/score.smk"
+include: "rules/report.smk"
 
 
 rule all:
     input:
         all_targets(),
+        report_targets(),
     default_target: True

@@ -16,13 +16,14 @@ else:
 
 
 rule download_cutout:
+    input:
+        manifest="resources/sdc1_manifest.yaml",
     output:
         image=f"data/{{dataset}}/images/{{freq}}mhz.fits",
         pb=f"data/{{dataset}}/pb/{{freq}}mhz_pb.fits",
         truth=f"data/{{dataset}}/truth/{{freq}}mhz.txt",
     params:
         image_name=lambda wc: config["datasets"][wc.dataset]["image"],
-        manifest=workflow.source_path("../resources/sdc1_manifest.yaml"),
         mirror=config["mirror"],
     log:
         "logs/{dataset}/download_cutout/{freq}.log",
@@ -39,13 +40,14 @@ rule download_cutout:
 
 
 rule download_sdc1:
+    input:
+        manifest="resources/sdc1_manifest.yaml",
     output:
         image="data/{dataset}/images/{freq}mhz.fits",
         pb="data/{dataset}/pb/{freq}mhz_pb.fits",
         truth="data/{dataset}/truth/{freq}mhz.txt",
     params:
         depth=lambda wc: config["datasets"][wc.dataset]["depth"],
-        manifest=workflow.source_path("../resources/sdc1_manifest.yaml"),
         mirror=config["mirror"],
     log:
         "logs/{dataset}/download_sdc1/{freq}.log",

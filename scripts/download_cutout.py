@@ -4,7 +4,7 @@ from sdc1.fetch import find_entry, load_manifest, fetch_file
 from sdc1.logs import job_log
 
 with job_log(snakemake.log[0]) as logger:
-    manifest = load_manifest(snakemake.params.manifest)
+    manifest = load_manifest(snakemake.input.manifest)
     freq = int(snakemake.wildcards.freq)
     wanted = {
         snakemake.output.image: dict(role="image", name=snakemake.params.image_name),

@@ -8,7 +8,7 @@ from sdc1.logs import job_log
 from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
 
 with job_log(snakemake.log[0]) as logger:
-    manifest = load_manifest(snakemake.params.manifest)
+    manifest = load_manifest(snakemake.input.manifest)
     freq = int(snakemake.wildcards.freq)
     mirror = snakemake.params.mirror
     image = find_entry(manifest, "sdc1", role="image", freq_mhz=freq, depth_h=snakemake.params.depth)
