@@ -40,23 +40,17 @@ __all__ = [
     "core_mask",
     "cut_tile",
     "find_sources_in_tile",
+    "image_shape",
     "merge_tiles",
     "near_cut_edge",
     "pixel_positions",
     "plan_tiles",
     "profile_memory",
-    "pybdsf_settings",
     "read_plan",
-    "tile_mem_mb",
     "write_memory_timeline",
     "write_plan",
+    "select_core",
 ]
-
-#: Config keys of the ``sourcefind`` section that are about tiling, not PyBDSF options.
-TILING_KEYS: frozenset[str] = frozenset({"tile_size", "tile_overlap"})
-
-#: PyBDSF needs about this many bytes of memory per image pixel.
-BYTES_PER_PIXEL: int = 60
 
 
 @dataclass(frozen=True)
@@ -167,16 +161,6 @@ def read_plan(path: str | os.PathLike) -> list[Tile]:
         Tile(t["name"], tuple(t["rows"]), tuple(t["cols"]), tuple(t["core_rows"]), tuple(t["core_cols"]))
         for t in content["tiles"]
     ]
-
-
-def tile_mem_mb(shape: tuple[int, int], attempt: int = 1) -> int:
-    """Memory to request for PyBDSF on ``shape`` pixels: ~60 bytes/pixel plus the interpreter."""
-    return int(shape[0] * shape[1] * BYTES_PER_PIXEL / 1e6 * attempt) + 500
-
-
-def pybdsf_settings(sourcefind: dict[str, Any]) -> dict[str, Any]:
-    """The PyBDSF options of the ``sourcefind`` config section (tiling keys removed)."""
-    return {k: v for k, v in sourcefind.items() if k not in TILING_KEYS}
 
 
 def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathLike) -> fits.Header:

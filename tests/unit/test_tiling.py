@@ -1,0 +1,267 @@
+"""Tiling geometry, de-duplication of sources on tile borders, shared background maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from astropy.io import fits
+from astropy.wcs import WCS
+
+from sdc1.background import (
+    BackgroundGrid,
+    box_starts,
+    clipped_stats,
+    compute_background,
+    evaluate,
+    load_grid,
+    save_grid,
+    write_map,
+)
+from sdc1.io import InputError
+from sdc1.tiling import (
+    Tile,
+    axis_splits,
+    core_mask,
+    cut_tile,
+    merge_tiles,
+    plan_tiles,
+    read_plan,
+    select_core,
+    write_plan,
+)
+
+
+# --- geometry ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 100, 511, 512, 513, 1000, 4097])
+@pytest.mark.parametrize("tile_size,overlap", [(0, 50), (128, 0), (256, 40), (512, 100), (1000, 300)])
+def test_axis_cores_partition_the_axis_and_tiles_cover_their_core(n, tile_size, overlap):
+    splits = axis_splits(n, tile_size, overlap)
+    cores = [core for core, _ in splits]
+    assert cores[0][0] == 0 and cores[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(cores[:-1], cores[1:]))  # contiguous, no gap, no overlap
+    assert all(hi - lo <= max(tile_size, n) if tile_size == 0 else hi - lo <= tile_size for lo, hi in cores)
+    for (core_lo, core_hi), (lo, hi) in splits:
+        assert 0 <= lo <= core_lo < core_hi <= hi <= n  # edge tiles clipped to the image
+        assert lo == max(0, core_lo - overlap) and hi == min(n, core_hi + overlap)
+    if tile_size == 0 or n <= tile_size:
+        assert splits == [((0, n), (0, n))]
+
+
+def test_tiles_cover_the_image_and_cores_partition_it_exactly():
+    shape = (957, 1041)
+    tiles = plan_tiles(shape, 300, 64)
+    assert len(tiles) == 4 * 4
+    core_count = np.zeros(shape, dtype=int)
+    covered = np.zeros(shape, dtype=bool)
+    for tile in tiles:
+        core_count[slice(*tile.core_rows), slice(*tile.core_cols)] += 1
+        covered[tile.slices()] = True
+        assert tile.rows[0] >= 0 and tile.cols[0] >= 0
+        assert tile.rows[1] <= shape[0] and tile.cols[1] <= shape[1]
+    assert covered.all()
+    assert (core_count == 1).all()
+    corner = tiles[0]
+    assert corner.rows == (0, corner.core_rows[1] + 64) and corner.cols == (0, corner.core_cols[1] + 64)
+    assert len({t.name for t in tiles}) == len(tiles)
+
+
+def test_untiled_plan_is_one_tile_of_the_whole_image():
+    (tile,) = plan_tiles((957, 1041), 0, 100)
+    assert tile.rows == tile.core_rows == (0, 957)
+    assert tile.cols == tile.core_cols == (0, 1041)
+    (tile,) = plan_tiles((957, 1041), 2048, 100)
+    assert tile.shape == (957, 1041)
+
+
+def test_tiles_narrower_than_four_rms_boxes_are_refused():
+    with pytest.raises(InputError, match="tile_size"):
+        plan_tiles((1000, 1000), 100, 10, min_size=240)
+
+
+def test_plan_round_trips_through_json(tmp_path):
+    tiles = plan_tiles((700, 900), 400, 50)
+    path = tmp_path / "tiles.json"
+    write_plan(tiles, (700, 900), path, tile_size=400, tile_overlap=50)
+    assert read_plan(path) == tiles
+
+
+# --- de-duplication -----------------------------------------------------------------------
+
+
+def _wcs(shape: tuple[int, int]) -> WCS:
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---SIN", "DEC--SIN"]
+    wcs.wcs.crval = [0.0, -30.0]
+    wcs.wcs.crpix = [shape[1] / 2, shape[0] / 2]
+    wcs.wcs.cdelt = [-0.6 / 3600, 0.6 / 3600]
+    return wcs
+
+
+def _tables(wcs: WCS, xy: np.ndarray, island: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A fake PyBDSF source list (one Gaussian per source) at pixel positions ``xy``."""
+    ra, dec = wcs.pixel_to_world_values(xy[:, 0], xy[:, 1])
+    n = len(xy)
+    island = np.arange(n) if island is None else island
+    sources = pd.DataFrame({
+        "Source_id": np.arange(n), "Isl_id": island, "RA": ra, "DEC": dec,
+        "Total_flux": 1e-5 * (1 + np.arange(n)), "n_gaussians": np.ones(n, dtype=int),
+    })
+    gaussians = pd.DataFrame({
+        "Gaus_id": np.arange(n), "Isl_id": island, "Source_id": np.arange(n), "RA": ra, "DEC": dec,
+        "Xposn": xy[:, 0], "Yposn": xy[:, 1], "Total_flux": sources["Total_flux"],
+    })
+    return sources, gaussians
+
+
+def test_sources_on_tile_borders_are_kept_exactly_once():
+    shape = (600, 600)
+    wcs = _wcs(shape)
+    tiles = plan_tiles(shape, 300, 60)
+    border = 300  # the core boundary on both axes
+    # Positions on, just before and just after the core boundaries, at the
+    # image corners and just outside the image (a fit straying off the edge).
+    xs = np.array([border - 0.5001, border - 0.5, border - 0.4999, border, 0.0, 599.0, -0.7, 600.2, 150.0])
+    xy = np.array([(x, y) for x in xs for y in xs])
+    parts = []
+    for tile in tiles:
+        visible = (
+            (xy[:, 0] >= tile.cols[0] - 1) & (xy[:, 0] < tile.cols[1] + 1)
+            & (xy[:, 1] >= tile.rows[0] - 1) & (xy[:, 1] < tile.rows[1] + 1)
+        )
+        # Every tile that sees a source reports it (as PyBDSF does in the overlap).
+        sources, gaussians = _tables(wcs, xy[visible])
+        sources["truth"] = np.flatnonzero(visible)
+        parts.append(select_core(sources, gaussians, tile, wcs, shape))
+    merged, gaussians = merge_tiles(parts)
+    assert sorted(merged["truth"]) == list(range(len(xy)))  # each exactly once
+    assert merged["Source_id"].is_unique
+    assert list(merged["Source_id"]) == list(range(len(merged)))
+    assert merged["Isl_id"].is_unique
+    # Gaussians follow their source.
+    pairs = gaussians.merge(merged, on="Source_id", suffixes=("_g", "_s"))
+    assert len(pairs) == len(merged)
+    assert np.allclose(pairs["RA_g"], pairs["RA_s"]) and np.allclose(pairs["DEC_g"], pairs["DEC_s"])
+    assert (pairs["Isl_id_g"] == pairs["Isl_id_s"]).all()
+    assert list(gaussians["Gaus_id"]) == list(range(len(gaussians)))
+
+
+def test_core_assignment_rounds_to_the_nearest_pixel_centre():
+    tile = Tile("r000c001", (0, 100), (40, 100), (0, 100), (50, 100))
+    x = np.array([49.49, 49.5, 50.49, 99.6, 120.0])
+    y = np.full_like(x, 10.0)
+    assert list(core_mask(x, y, tile, (100, 100))) == [False, True, True, True, True]
+    assert not core_mask(np.array([np.nan]), np.array([1.0]), tile, (100, 100)).any()
+
+
+def test_island_shared_by_two_tiles_keeps_gaussians_with_their_source():
+    shape = (400, 400)
+    wcs = _wcs(shape)
+    tiles = plan_tiles(shape, 200, 50)
+    # One island of two sources either side of the vertical core boundary.
+    xy = np.array([(198.0, 100.0), (202.0, 100.0)])
+    parts = [select_core(*_tables(wcs, xy, island=np.array([7, 7])), tile, wcs, shape) for tile in tiles]
+    merged, gaussians = merge_tiles(parts)
+    assert len(merged) == 2 and len(gaussians) == 2
+    assert set(gaussians["Source_id"]) == set(merged["Source_id"])
+    assert np.allclose(np.sort(gaussians["Xposn"]), [198.0, 202.0])
+
+
+def test_merge_of_empty_tiles_is_empty():
+    sources, gaussians = merge_tiles([(pd.DataFrame(), pd.DataFrame())])
+    assert len(sources) == 0 and len(gaussians) == 0
+
+
+# --- background -------------------------------------------------------------------------------
+
+
+def _image(tmp_path, shape=(300, 420), seed=3) -> tuple[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    # Noise that grows across the image, a few bright sources and a blank corner.
+    data = rng.normal(0.0, 1.0, shape) * (1.0 + np.linspace(0, 1, shape[1]))[None, :]
+    data[rng.integers(0, shape[0], 30), rng.integers(0, shape[1], 30)] += 200.0
+    data[:40, :40] = np.nan
+    header = fits.Header()
+    header["BMAJ"] = header["BMIN"] = 1.5 / 3600
+    wcs = _wcs(shape)
+    header.update(wcs.to_header())
+    header["CDELT1"], header["CDELT2"] = wcs.wcs.cdelt
+    path = tmp_path / "image.fits"
+    fits.PrimaryHDU(data.astype(np.float32)[None, None], header=header).writeto(path)
+    return str(path), data
+
+
+def test_box_starts_cover_the_axis_with_a_box_flush_at_the_edge():
+    assert list(box_starts(100, 30, 10)) == [0, 10, 20, 30, 40, 50, 60, 70]
+    assert list(box_starts(105, 30, 10)) == [0, 10, 20, 30, 40, 50, 60, 70, 75]
+    assert list(box_starts(20, 30, 10)) == [0]
+
+
+def test_clipped_stats_matches_pybdsf_bstat():
+    from bdsf.functions import bstat
+
+    rng = np.random.default_rng(0)
+    boxes = rng.normal(1.0, 2.0, (40, 900))
+    boxes[:, :15] += rng.exponential(50.0, (40, 15))
+    mean, rms = clipped_stats(boxes, npixbeam=7.0)
+    for i in range(len(boxes)):
+        _, _, cm, cr, _ = bstat(boxes[i], None, -7.0)
+        assert mean[i] == pytest.approx(cm, rel=1e-9, abs=1e-12)
+        assert rms[i] == pytest.approx(cr, rel=1e-9)
+
+
+def test_clipped_stats_of_mostly_blank_boxes():
+    boxes = np.full((2, 100), np.nan)
+    boxes[0, :10] = np.arange(10.0)
+    mean, rms = clipped_stats(boxes, npixbeam=7.0)
+    assert mean[0] == pytest.approx(4.5) and rms[0] == pytest.approx(np.std(np.arange(10.0)))
+    assert np.isnan(mean[1]) and np.isnan(rms[1])
+
+
+def test_background_maps_agree_across_overlapping_tiles(tmp_path):
+    path, data = _image(tmp_path)
+    grid = compute_background(path, 60, 15, threads=2)
+    assert np.isfinite(grid.mean).all() and (grid.rms > 0).all()  # blank boxes filled
+    full_mean, full_rms = evaluate(grid, slice(None), slice(None))
+    assert full_rms.shape == data.shape
+    # The rms follows the noise gradient of the image.
+    assert full_rms[:, -30:].mean() / full_rms[:, 30:60].mean() == pytest.approx(2.0 / 1.1, rel=0.1)
+    for tile in plan_tiles(data.shape, 150, 40):
+        mean, rms = evaluate(grid, *tile.slices())
+        assert np.array_equal(mean, full_mean[tile.slices()])
+        assert np.array_equal(rms, full_rms[tile.slices()])
+
+
+def test_background_grid_round_trips_and_maps_fit_the_tile(tmp_path):
+    path, data = _image(tmp_path)
+    grid = compute_background(path, 60, 15)
+    save_grid(grid, tmp_path / "bg.npz")
+    again = load_grid(tmp_path / "bg.npz")
+    assert isinstance(again, BackgroundGrid) and again.shape == grid.shape
+    assert np.array_equal(again.rms, grid.rms)
+    tile = plan_tiles(data.shape, 200, 30)[1]
+    header = cut_tile(path, tile, tmp_path / "tile.fits")
+    write_map(grid, "rms", header, *tile.slices(), tmp_path / "rms.fits", block_rows=7)
+    rms_map = fits.getdata(tmp_path / "rms.fits")
+    assert rms_map.shape == (1, 1, *tile.shape)
+    assert np.array_equal(rms_map[0, 0], evaluate(grid, *tile.slices())[1])
+    # The tile has the image's pixels and a WCS giving them the same sky positions.
+    tile_data = fits.getdata(tmp_path / "tile.fits")[0, 0]
+    assert np.array_equal(tile_data, data[tile.slices()].astype(np.float32), equal_nan=True)
+    full = WCS(fits.getheader(path)).celestial
+    cut = WCS(header).celestial
+    assert np.allclose(
+        cut.pixel_to_world_values(5.0, 7.0),
+        full.pixel_to_world_values(5.0 + tile.cols[0], 7.0 + tile.rows[0]),
+    )
+
+
+def test_gaussians_far_into_the_overlap_are_flagged():
+    tile = Tile("r000c001", (0, 100), (100, 300), (0, 100), (150, 300))
+    gaussians = pd.DataFrame({"Xposn": [160.0, 130.0, 120.0, 299.0], "Yposn": [50.0, 50.0, 99.0, 0.0]})
+    # Only x = 120 is past halfway (125) towards the cut edge at 100; the image edges don't count.
+    from sdc1.tiling import near_cut_edge
+
+    assert near_cut_edge(gaussians, tile, (100, 300)) == 1
