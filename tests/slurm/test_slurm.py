@@ -33,9 +33,9 @@ pytestmark = pytest.mark.slurm
 # The run under test: the dataset and the `--config` both runs get. Switch here when the
 # default dataset changes (e.g. DATASET = "synthetic", CONFIG = ()); REQUIRED lists the
 # inputs without which the tests skip.
-DATASET = "sdc1_cutout_small"
-CONFIG: tuple[str, ...] = ("--config", f"dataset={DATASET}", f"mirror={SHARED_SAMPLE}")
-REQUIRED: tuple[Path, ...] = (SHARED_SAMPLE / "B1_1000h_0.05tr.fits",)
+DATASET = "synthetic"
+CONFIG: tuple[str, ...] = ("--configfile", str(REPO / "tests" / "slurm" / "synthetic_560.yaml"))
+REQUIRED: tuple[Path, ...] = ()
 
 # Outputs that must be byte-identical between the Slurm and the local run.
 COMPARED = (f"results/{DATASET}/catalogues/*.csv", f"results/{DATASET}/submission/*.txt")
