@@ -15,7 +15,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from reproject import reproject_interp
 
-from sdc1.io import InputError, atomic_path, celestial_header, image_plane
+from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
 
 
 def regrid_primary_beam(
@@ -97,10 +97,9 @@ def correct_primary_beam(
         n_rows, n_cols = image.shape
         image_wcs = WCS(celestial_header(header))
         pb_plane, pb_wcs = _read_beam(pb_path) if pb_path is not None else (None, None)
-        header["BITPIX"] = -32
-        for key in ("BLANK", "BSCALE", "BZERO"):
-            header.remove(key, ignore_missing=True)
-        header["HISTORY"] = f"sdc1: primary-beam corrected with {os.path.basename(str(pb_path))}, min_pb={min_pb}"
+        header = float32_header(
+            header, f"sdc1: primary-beam corrected with {os.path.basename(str(pb_path))}, min_pb={min_pb}"
+        )
         with atomic_path(out_path) as tmp:
             stream = fits.StreamingHDU(tmp, header)
             for start in range(0, n_rows, block_rows):

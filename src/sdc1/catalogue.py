@@ -27,6 +27,7 @@ import pandas as pd
 from astropy.io import fits
 
 from sdc1.io import SDC1_COLUMNS
+from sdc1.sky import wrap_ra
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -63,12 +64,6 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 )
 
 DEG_TO_ARCSEC = 3600.0
-
-
-def wrap_ra(ra_deg: np.ndarray | pd.Series) -> np.ndarray:
-    """Wrap right ascensions (degrees) into (-180, 180], the SDC1 truth convention."""
-    ra = np.mod(np.asarray(ra_deg, dtype=float), 360.0)
-    return np.where(ra > 180.0, ra - 360.0, ra)
 
 
 def sdc1_position_angle(pa_bdsf_deg: np.ndarray | pd.Series) -> np.ndarray:

@@ -88,6 +88,19 @@ def celestial_header(header: fits.Header) -> fits.Header:
     return reduced
 
 
+def float32_header(header: fits.Header, history: str) -> fits.Header:
+    """A copy of ``header`` for float32 pixels written by a streaming HDU, with a HISTORY line.
+
+    Integer scaling keywords (BLANK, BSCALE, BZERO) would be wrong for float data.
+    """
+    out = header.copy()
+    out["BITPIX"] = -32
+    for key in ("BLANK", "BSCALE", "BZERO"):
+        out.remove(key, ignore_missing=True)
+    out["HISTORY"] = history
+    return out
+
+
 def image_plane(hdu_data: np.ndarray) -> np.ndarray:
     """Return the 2-D sky plane of a FITS data array with degenerate leading axes."""
     data = hdu_data

@@ -32,7 +32,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from sdc1.background import BackgroundGrid, write_map
-from sdc1.io import InputError, atomic_path, celestial_header, image_plane, write_json
+from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane, write_json
 
 __all__ = [
     "Tile",
@@ -178,10 +178,7 @@ def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathL
         header["NAXIS2"] = tile.shape[0]
         header["CRPIX1"] = float(header["CRPIX1"]) - tile.cols[0]
         header["CRPIX2"] = float(header["CRPIX2"]) - tile.rows[0]
-        header["BITPIX"] = -32
-        for key in ("BLANK", "BSCALE", "BZERO"):
-            header.remove(key, ignore_missing=True)
-        header["HISTORY"] = f"sdc1: tile {tile.name}, rows {tile.rows}, columns {tile.cols}"
+        header = float32_header(header, f"sdc1: tile {tile.name}, rows {tile.rows}, columns {tile.cols}")
         with atomic_path(out_path) as tmp:
             stream = fits.StreamingHDU(tmp, header)
             rows, cols = tile.slices()

@@ -15,6 +15,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from sdc1.sky import wrap_ra
+
 #: Side of the full SDC1 grid (pixels) and its 1-based reference pixel.
 FULL_SIZE_PX: int = 32768
 FULL_CRPIX: float = 16384.0
@@ -93,11 +95,6 @@ def beam_fwhm_arcsec(freq: int) -> float:
 def noise_rms(freq: int, depth_h: float) -> float:
     """Thermal noise (Jy/beam) for an integration of ``depth_h`` hours (scales as 1/sqrt(t))."""
     return RMS_8H_JY[freq] * float(np.sqrt(8.0 / depth_h))
-
-
-def wrap_ra(ra: np.ndarray) -> np.ndarray:
-    """Map RA in degrees to [-180, 180) (SDC1 catalogues write RA < 0 for RA + 360)."""
-    return (np.asarray(ra, dtype=float) + 180.0) % 360.0 - 180.0
 
 
 def image_header(cutout: Cutout) -> fits.Header:

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sdc1.simulate.geometry import pixel_scale_deg, wrap_ra
+from sdc1.simulate.geometry import pixel_scale_deg
+from sdc1.sky import wrap_ra
 
 #: Default parameter file, relative to the repository root.
 DEFAULT_PARAMS = Path(__file__).resolve().parents[3] / "resources" / "population" / "params.yaml"
