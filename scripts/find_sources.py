@@ -20,11 +20,15 @@ from sdc1.tiling import (
 with job_log(snakemake.log[0]) as logger:
     grid = load_grid(snakemake.input.background)
     if "tile" in snakemake.wildcards.keys():
-        tile = next(t for t in read_plan(snakemake.input.plan) if t.name == snakemake.wildcards.tile)
+        plan = read_plan(snakemake.input.plan)
+        index, tile = next((i, t) for i, t in enumerate(plan, 1) if t.name == snakemake.wildcards.tile)
     else:
-        (tile,) = plan_tiles(grid.shape, 0, 0)
-    logger.info("%s: rows %s, columns %s, core rows %s, core columns %s",
-                tile.name, tile.rows, tile.cols, tile.core_rows, tile.core_cols)
+        plan = plan_tiles(grid.shape, 0, 0)
+        index, tile = 1, plan[0]
+    # Progress: the tile's place in the plan here, then (sdc1.tiling) PyBDSF's
+    # start, its Gaussian fitting about every 10% of the islands, and its end.
+    logger.info("tile %s (%d of %d): rows %s, columns %s, core rows %s, core columns %s",
+                tile.name, index, len(plan), tile.rows, tile.cols, tile.core_rows, tile.core_cols)
     (sources, gaussians), timeline = profile_memory(
         find_sources_in_tile,
         snakemake.input.image,

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -493,27 +494,74 @@ class ResumableDownloader(pooch.HTTPDownloader):
         self._finish(size)
 
     def _stream(self, resp: requests.Response, offset: int, total: int | None) -> None:
-        """Write the response body to the part file, appending after ``offset``."""
+        """Write the response body to the part file, appending after ``offset``.
+
+        With ``progressbar``, a terminal gets a tqdm bar; anything else (a job's
+        log file, where a bar would be one endless line of carriage returns) gets
+        a log line about every 10% of the file, or every 256 MiB of unknown total.
+        """
         progress = None
-        if self.progressbar:
+        report = None
+        if self.progressbar and _isatty(sys.stderr):
             from tqdm.auto import tqdm
 
             progress = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
                             desc=self.part.name, leave=True)
+        elif self.progressbar:
+            report = _byte_progress(self.part.name, offset, total)
+        done = offset
         try:
             with open(self.part, "ab" if offset else "wb") as handle:
                 for chunk in resp.iter_content(chunk_size=self.chunk_size):
                     handle.write(chunk)
+                    done += len(chunk)
                     if progress is not None:
                         progress.update(len(chunk))
+                    elif report is not None:
+                        report(done)
         finally:
             if progress is not None:
                 progress.close()
+            elif report is not None:
+                report(done, final=True)
 
     def _finish(self, size: int) -> None:
         # One extra read of the file, but it makes resumed transfers hash the same way.
         self.md5 = file_md5(self.part)
         self.size = size
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _byte_progress(name: str, offset: int, total: int | None, every: float = 0.1, step: int = 256 << 20):
+    """``report(done, final=False)``: log download progress about every ``every`` of ``total`` bytes
+    (every ``step`` bytes when the total is unknown), and once more at the end."""
+    mib = 1 << 20
+    start = time.monotonic()
+    state = {"next": offset + (every * total if total else step), "last": offset}
+    if offset:
+        log.info("%s: resuming at %.1f MiB", name, offset / mib)
+
+    def report(done: int, final: bool = False) -> None:
+        if done < state["next"] and not (final and done != state["last"]):
+            return
+        rate = (done - offset) / mib / max(time.monotonic() - start, 1e-6)
+        if total:
+            log.info("%s: %.1f of %.1f MiB (%.0f%%), %.1f MiB/s", name, done / mib, total / mib,
+                     100.0 * done / total, rate)
+            while state["next"] <= done:
+                state["next"] += every * total
+        else:
+            log.info("%s: %.1f MiB, %.1f MiB/s", name, done / mib, rate)
+            state["next"] = done + step
+        state["last"] = done
+
+    return report
 
 
 class _Incomplete(Exception):

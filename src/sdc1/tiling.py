@@ -18,13 +18,16 @@ image edge belong to the edge pixel.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import os
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -46,11 +49,14 @@ __all__ = [
     "pixel_positions",
     "plan_tiles",
     "profile_memory",
+    "pybdsf_fit_progress",
     "read_plan",
     "write_memory_timeline",
     "write_plan",
     "select_core",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -291,6 +297,52 @@ def _relative_to_image(path: Path, image_path: Path) -> str:
     return os.path.relpath(path, image_path.parent)
 
 
+@contextlib.contextmanager
+def pybdsf_fit_progress(every: float = 0.1) -> Iterator[None]:
+    """Log PyBDSF's Gaussian fitting, its longest step, about every ``every`` of the islands.
+
+    PyBDSF (run ``quiet``, or writing to a log file) says how many islands it
+    found and, when all are fitted, how many Gaussians; on a large tile the
+    fitting between the two takes hours. This wraps ``bdsf.gausfit.Op_gausfit``
+    for the duration: its ``__call__`` learns the number of islands, and each
+    ``process_island`` run in this process (``ncores`` 1) reports one more done.
+    With ``ncores`` > 1 the islands are fitted in worker processes and only the
+    start and the end are logged. Without bdsf this does nothing.
+    """
+    from sdc1.logs import log_progress
+
+    try:
+        from bdsf.gausfit import Op_gausfit
+    except ImportError:  # pragma: no cover - bdsf is a dependency
+        yield
+        return
+    original_call, original_process = Op_gausfit.__call__, Op_gausfit.process_island
+    state: dict[str, Any] = {"done": 0, "total": 0, "progress": None}
+
+    def call(self: Any, img: Any) -> Any:
+        state.update(done=0, total=len(getattr(img, "islands", None) or []),
+                     progress=log_progress(log, "PyBDSF: islands fitted", every))
+        start = time.monotonic()
+        log.info("PyBDSF: fitting Gaussians to %d islands", state["total"])
+        result = original_call(self, img)
+        log.info("PyBDSF: %d islands fitted in %.1f s", state["total"], time.monotonic() - start)
+        state["total"] = 0
+        return result
+
+    def process_island(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original_process(self, *args, **kwargs)
+        if state["total"]:
+            state["done"] += 1
+            state["progress"](min(state["done"], state["total"]), state["total"])
+        return result
+
+    Op_gausfit.__call__, Op_gausfit.process_island = call, process_island
+    try:
+        yield
+    finally:
+        Op_gausfit.__call__, Op_gausfit.process_island = original_call, original_process
+
+
 def find_sources_in_tile(
     image_path: str | os.PathLike,
     grid: BackgroundGrid,
@@ -326,8 +378,11 @@ def find_sources_in_tile(
         PyBDSF tables of the core's sources, Gaussian ``Xposn``/``Yposn`` in
         full-image pixels.
     """
+    fit_progress: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     if finder is None:
         from sdc1.sourcefind import find_sources as finder
+
+        fit_progress = pybdsf_fit_progress()
     image_path = Path(image_path)
     shape = grid.shape
     whole = tile.rows == (0, shape[0]) and tile.cols == (0, shape[1])
@@ -341,6 +396,7 @@ def find_sources_in_tile(
         else:
             target = tmp_dir / f"{tile.name}.fits"
             header = cut_tile(image_path, tile, target)
+            log.info("tile %s: %dx%d px cut from %s", tile.name, tile.shape[1], tile.shape[0], image_path.name)
         rows, cols = tile.slices()
         mean_path, rms_path = tmp_dir / "mean.fits", tmp_dir / "rms.fits"
         write_map(grid, "mean", header, rows, cols, mean_path)
@@ -361,7 +417,12 @@ def find_sources_in_tile(
                 "thresh": "hard",
             }
         )
-        sources, gaussians = finder(target, ncores=ncores, rms_map=True, extra=extra, **settings)
+        log.info("tile %s: PyBDSF on %dx%d px", tile.name, tile.shape[1], tile.shape[0])
+        start = time.monotonic()
+        with fit_progress:
+            sources, gaussians = finder(target, ncores=ncores, rms_map=True, extra=extra, **settings)
+        log.info("tile %s: PyBDSF found %d sources, %d Gaussians in %.1f s", tile.name, len(sources),
+                 len(gaussians), time.monotonic() - start)
     if len(gaussians):
         gaussians = gaussians.copy()
         gaussians["Xposn"] = gaussians["Xposn"] + tile.cols[0]

@@ -9,7 +9,9 @@ so a full 32768^2 image needs little more memory than the population itself.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,6 +21,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from sdc1.io import atomic_path
+from sdc1.logs import log_progress
 from sdc1.simulate.geometry import (
     PRESET_SIZES,
     Cutout,
@@ -35,6 +38,8 @@ from sdc1.simulate.primary_beam import pb_at, pb_image
 from sdc1.simulate.render import BELOW_CLIP_GAIN, DECONVOLUTION_CLIP_JY, catalogue_components, render_field
 
 FREQS: tuple[int, ...] = (560, 1400, 9200)
+
+log = logging.getLogger(__name__)
 
 #: Margin (arcsec at 560 MHz, scaled by 560/freq) around cutouts in which sources are
 #: still drawn, so that sources just off the edge spill onto it.
@@ -168,7 +173,9 @@ def write_synthetic_field(
     header = image_header(cutout)
     header["HISTORY"] = f"sdc1.simulate synthetic SDC1 sky: seed {seed}, depth {depth_h} h"
 
+    start = time.monotonic()
     pop = generate_population(params, union_bounds(sizes), seed, min_flux=min_flux)
+    log.info("%d MHz: population of %d sources drawn (%.1f s)", freq, len(pop), time.monotonic() - start)
     cat = catalogue_at(pop, freq, params)
     pb_data, pb_head = write_pb(pb_path, cutout)
     gain = pb_at(cat["ra_core"].to_numpy(), cat["dec_core"].to_numpy(), pb_data, pb_head)
@@ -179,18 +186,24 @@ def write_synthetic_field(
     del cat  # memory: a full-field population is ~20 million rows
     beam_px = beam_fwhm_arcsec(freq) / (pixel_scale_deg(freq) * 3600.0)
     rms = noise_rms(freq, depth_h) if noise is None else float(noise)
+    log.info("%d MHz: rendering %d components on %dx%d px in strips of %d rows", freq, len(comps),
+             cutout.nx, cutout.ny, strip_rows)
+    start = time.monotonic()
     with atomic_path(image_path) as tmp:
         plane, _ = write_fits_streaming(tmp, header)
         render_field(comps, plane, beam_px, noise_rms=rms, noise_seed=seed * 1000 + freq,
                      strip_rows=strip_rows, min_peak=MIN_PEAK_PER_NOISE * rms,
-                     clip=DECONVOLUTION_CLIP_JY[freq], clip_gain=BELOW_CLIP_GAIN)
+                     clip=DECONVOLUTION_CLIP_JY[freq], clip_gain=BELOW_CLIP_GAIN,
+                     progress=log_progress(log, f"{freq} MHz: strips rendered"))
         plane.flush()
         del plane
     del comps
+    log.info("%d MHz: image written (%.1f s)", freq, time.monotonic() - start)
 
     truth_pb = gain[on]
     truth = catalogue_at(pop.loc[on].reset_index(drop=True), freq, params, pb=truth_pb, select=False)
     write_truth(truth_path, truth)
+    log.info("%d MHz: truth catalogue of %d sources written", freq, len(truth))
     return {
         "freq": freq,
         "crpix": cutout.crpix,

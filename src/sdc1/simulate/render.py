@@ -32,6 +32,8 @@ import mmap
 import multiprocessing as mp
 import os
 from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 from astropy.io import fits
@@ -436,6 +438,7 @@ def render_field(
     batch_pixels: int = 4_000_000,
     clip: float = 0.0,
     clip_gain: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Add beam-convolved components (and optionally noise) to ``out`` in place, strip by strip.
 
@@ -468,6 +471,9 @@ def render_field(
         Stamp pixels evaluated at once (bounds temporary memory).
     clip, clip_gain : float
         :func:`emulate_deconvolution` of the noise-free sources (off by default).
+    progress : callable, optional
+        Called as ``progress(done, total)`` in this process after each finished strip
+        (e.g. :func:`sdc1.logs.log_progress`).
     """
     global _JOB
     ny, nx = out.shape
@@ -483,14 +489,18 @@ def render_field(
     _JOB = job
     try:
         if nproc == 1:
-            for r0 in starts:
+            for done, r0 in enumerate(starts, 1):
                 _strip_worker(r0)
+                if progress is not None:
+                    progress(done, len(starts))
             return
         ctx = mp.get_context("fork")
         with ctx.Pool(nproc) as pool:
-            for r0, strip in pool.imap_unordered(_strip_worker, starts):
+            for done, (r0, strip) in enumerate(pool.imap_unordered(_strip_worker, starts), 1):
                 if strip is not None:
                     out[r0:r0 + strip.shape[0]] += strip.astype(out.dtype, copy=False)
+                if progress is not None:
+                    progress(done, len(starts))
     finally:
         _JOB = None
 
