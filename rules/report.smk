@@ -4,20 +4,25 @@
 # Frequencies that have truth (the ones with scores); lambdas, not functions, keep --lint quiet.
 scored_frequencies = lambda: [f for f in dataset_frequencies() if has_truth(f)]
 
-report_targets = lambda: (
+FIGURE_NAMES = ("image", "counts", "completeness", "flux_ratio", "confusion", "calibration", "importances")
+
+# Every figure of a dataset: seven per scored frequency, and the spectral-index
+# figure when there is more than one frequency. `dataset` may be "{dataset}" (a wildcard).
+figure_files = lambda dataset: (
     expand(
         "results/{dataset}/figures/{freq}mhz_{name}.png",
-        dataset=DATASET,
+        dataset=dataset,
         freq=scored_frequencies(),
-        name=("image", "counts", "completeness", "flux_ratio", "confusion", "calibration", "importances"),
+        name=FIGURE_NAMES,
     )
-    + (
-        [f"results/{DATASET}/figures/spectral_index.png"]
-        if len(dataset_frequencies()) > 1
-        else []
-    )
-    + [f"results/{DATASET}/summary.md", f"results/{DATASET}/summary.json", f"results/{DATASET}/summary.html"]
+    + ([f"results/{dataset}/figures/spectral_index.png"] if len(dataset_frequencies()) > 1 else [])
 )
+
+report_targets = lambda: figure_files(DATASET) + [
+    f"results/{DATASET}/summary.md",
+    f"results/{DATASET}/summary.json",
+    f"results/{DATASET}/summary.html",
+]
 
 
 rule figures:
@@ -120,6 +125,9 @@ rule spectral_figure:
 rule summary:
     input:
         scores=expand("results/{{dataset}}/scores/{freq}mhz.json", freq=scored_frequencies()),
+        # Not read: the summary runs last, so that its stage table has every job's
+        # benchmark, the figures' included.
+        figures=figure_files("{dataset}"),
     output:
         markdown="results/{dataset}/summary.md",
         json="results/{dataset}/summary.json",
@@ -129,7 +137,7 @@ rule summary:
             category="Summary",
         ),
     params:
-        # Read when the job runs: every stage upstream of the scores has finished by then.
+        # Read when the job runs: every other stage has finished by then.
         benchmark_dir=lambda wc: f"benchmarks/{wc.dataset}",
     log:
         "logs/{dataset}/summary/all.log",

@@ -26,6 +26,16 @@ def _figure(width: float = 6.0, height: float = 4.5) -> tuple[Figure, plt.Axes]:
     return fig, fig.add_subplot()
 
 
+def _no_data(ax: plt.Axes, text: str) -> None:
+    """Say in the middle of an empty panel why it is empty (a sparse image can have no detections)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="gray")
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values) & (values > 0)]
+
+
 def log_bins(values: np.ndarray, per_dex: int = 5) -> np.ndarray:
     """Logarithmic bin edges covering the positive finite ``values`` (at least one bin)."""
     values = np.asarray(values, dtype=float)
@@ -82,8 +92,11 @@ def source_counts(detected_flux: np.ndarray, truth_flux: np.ndarray, *, title: s
     for values, label, style in ((truth_flux, "truth", "k-"), (detected_flux, "detected", "C0o-")):
         counts, _ = np.histogram(np.asarray(values, float), bins=bins)
         ax.plot(centres, np.where(counts > 0, counts / dex, np.nan), style, label=f"{label} ({len(values)})")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    if len(_positive(np.concatenate([np.asarray(detected_flux, float), np.asarray(truth_flux, float)]))):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    else:
+        _no_data(ax, "no sources with a positive flux")
     ax.set_xlabel("integrated flux (Jy)")
     ax.set_ylabel("dN / dlog10 S (sources per dex)")
     ax.set_title(title)
@@ -140,8 +153,11 @@ def flux_ratio_vs_snr(snr: np.ndarray, measured: np.ndarray, true: np.ndarray, *
         med = [np.median(ratio[ok][idx == i]) if np.any(idx == i) else np.nan for i in range(len(bins) - 1)]
         ax.plot(np.sqrt(bins[:-1] * bins[1:]), med, "k-", lw=2, label="median")
     ax.axhline(1.0, color="gray", ls="--")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    if ok.any():
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    else:
+        _no_data(ax, "no matched sources")
     ax.set_xlabel("peak signal-to-noise ratio")
     ax.set_ylabel("measured / true flux")
     ax.set_title(title)

@@ -63,3 +63,29 @@ def test_spectral_index_uses_nearest_frequency_and_plots_by_class() -> None:
     table = features[["freq", "id"]].assign(alpha=alpha, **{"class": [1, 2, 3]})
     fig = plots.spectral_index_by_class(table)
     assert len(fig.axes) == 2 and all(ax.patches for ax in fig.axes)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda e: plots.image_overlay(np.zeros((10, 10)), e, e, e),
+        lambda e: plots.source_counts(e, e),
+        lambda e: plots.source_counts(e, np.array([1e-4, 2e-5])),
+        lambda e: plots.completeness_reliability(e, e.astype(bool), e, e.astype(bool)),
+        lambda e: plots.flux_ratio_vs_snr(e, e, e),
+        lambda e: plots.confusion_matrix([[0, 0, 0]] * 3, [1, 2, 3]),
+        lambda e: plots.reliability_diagram({}),
+        lambda e: plots.feature_importances({}),
+        lambda e: plots.spectral_index_by_class(pd.DataFrame({"freq": [], "alpha": [], "class": []})),
+    ],
+    ids=["image", "counts", "counts_no_detections", "completeness", "flux_ratio", "confusion", "calibration",
+         "importances", "spectral_index"],
+)
+def test_figures_of_an_image_without_detections_still_render(draw) -> None:
+    # A sparse frequency (a small 9200 MHz field) may have no detections or matches at all.
+    import io
+
+    fig = draw(np.array([]))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    assert buffer.getvalue().startswith(b"\x89PNG")
