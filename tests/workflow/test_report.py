@@ -1,0 +1,209 @@
+"""`snakemake --report` after a real run: figures, the summary table, and a real browser rendering it.
+
+One real run (module fixture) on a small two-frequency synthetic sky given as a
+`files` dataset: 320x320 px at 560 and 1400 MHz, so that the whole DAG (PyBDSF,
+classifier, ska-sdc) takes about a minute on 2 cores and still yields 15 report
+figures (7 per frequency and the spectral-index figure). The synthetic default
+(3 x 1280^2 px) takes over 5 minutes; the small real cutout has one frequency,
+so only 7 figures.
+
+The report is a single HTML file whose page is built by JavaScript, so it is
+opened in Debian's headless chromium: the DOM after the scripts ran must hold
+the report's menu, and screenshots of the landing page and of a figure must not
+be blank. Without chromium those tests skip, unless REPORT_TESTS_REQUIRED=1
+(CI: .ci/run installs chromium), where they fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.workflow.conftest import deploy_workflow, snakemake
+
+pytestmark = pytest.mark.workflow
+
+DATASET = "report_small"
+FREQUENCIES = (560, 1400)
+SIZE_PX = 320
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+WINDOW = (1280, 2000)
+# The report's menu (left) is about 256 px wide at this window size; results show to its right.
+MENU_PX = 270
+
+
+def run_config(workdir: Path) -> Path:
+    """Simulate the inputs into ``workdir/inputs`` and write the config naming them."""
+    from sdc1.simulate.dataset import write_synthetic_field
+
+    inputs = workdir / "inputs"
+    inputs.mkdir()
+    roles = {"images": "{f}.fits", "pb": "{f}_pb.fits", "truth": "{f}.txt"}
+    for freq in FREQUENCIES:
+        write_synthetic_field(freq, sizes_px=SIZE_PX, depth_h=1000, seed=20190219,
+                              image_path=inputs / f"{freq}.fits", pb_path=inputs / f"{freq}_pb.fits",
+                              truth_path=inputs / f"{freq}.txt")
+    dataset = {"kind": "files"}
+    for role, name in roles.items():
+        dataset[role] = {freq: f"inputs/{name.format(f=freq)}" for freq in FREQUENCIES}
+    config = workdir / "report_test.yaml"
+    # Fewer trees: the classifier is not what this test is about.
+    config.write_text(json.dumps({"dataset": DATASET, "datasets": {DATASET: dataset},
+                                  "classifier": {"n_estimators": 50}}))
+    return config
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Workflow directory after a full run and `snakemake --report report.html`."""
+    workdir = deploy_workflow(tmp_path_factory.mktemp("report") / "wf")
+    config = run_config(workdir)
+    snakemake(workdir, "--cores", "2", "--configfile", str(config))
+    snakemake(workdir, "--configfile", str(config), "--report", "report.html")
+    return workdir
+
+
+def report_entries(html: str) -> dict[str, tuple[str, bytes]]:
+    """Every result embedded in a Snakemake report: path -> (MIME type, decoded bytes)."""
+    entries = {}
+    for match in re.finditer(r'"([^"]+)": \{"name": "[^"]*", "filename": ', html):
+        start = html.index('"data_uri": "', match.end()) + len('"data_uri": "')
+        header, _, payload = html[start:html.index('"', start)].partition(",")
+        assert header.startswith("data:") and header.endswith(";base64"), header[:80]
+        entries[match.group(1)] = (header[5:].split(";")[0], base64.b64decode(payload))
+    return entries
+
+
+def test_report_has_figures_and_summary_table(report_run: Path) -> None:
+    report = report_run / "report.html"
+    entries = report_entries(report.read_text())
+    figures = {path: data for path, (mime, data) in entries.items() if "/figures/" in path and mime == "image/png"}
+    assert len(figures) >= 10, sorted(entries)
+    assert len(figures) == 7 * len(FREQUENCIES) + 1
+    assert f"results/{DATASET}/figures/spectral_index.png" in figures
+    for path, data in figures.items():
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, path
+
+    mime, data = entries[f"results/{DATASET}/summary.html"]
+    summary = data.decode()
+    assert mime == "text/html"
+    assert "Scores by frequency" in summary and "Stages" in summary
+    assert summary.count("<table") == 2
+    for freq in FREQUENCIES:
+        assert re.search(rf"<td>{freq}</td>", summary), f"no {freq} MHz row"
+
+    # The summary ran after the figure jobs: their timings are in its stage table.
+    stages = {row["stage"]: row for row in json.loads((report_run / f"results/{DATASET}/summary.json").read_text())["stages"]}
+    assert stages["figures"]["jobs"] == len(FREQUENCIES)
+    assert stages["spectral_figure"]["jobs"] == 1
+    assert stages["find_sources"]["jobs"] == len(FREQUENCIES)
+
+
+def test_long_steps_log_progress(report_run: Path) -> None:
+    for freq in FREQUENCIES:
+        log = (report_run / f"logs/{DATASET}/find_sources/{freq}.log").read_text()
+        assert re.search(r"tile r0+c0+ \(1 of 1\)", log), log[:500]
+        assert re.search(r"PyBDSF: islands fitted: (\d+)/\1 \(100%\)", log), log[-2000:]
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return find_chromium()
+
+
+def find_chromium() -> str:
+    """The browser's path; skips (fails where REPORT_TESTS_REQUIRED=1) when there is none."""
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    reason = "headless chromium not found (Debian/Ubuntu: apt-get install chromium)"
+    if os.environ.get("REPORT_TESTS_REQUIRED") == "1":
+        pytest.fail(f"{reason}; REPORT_TESTS_REQUIRED=1 says the report must be rendered")
+    pytest.skip(reason)
+
+
+def chromium_run(chromium: str, page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Open ``page`` in headless chromium; scripts get 10 s of virtual time to build the page."""
+    command = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--no-first-run", "--hide-scrollbars",
+        f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        "--virtual-time-budget=10000", *args, page.as_uri(),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr[-3000:]}"
+    return result
+
+
+def screenshot(chromium: str, page: Path, png: Path) -> np.ndarray:
+    """A screenshot of ``page`` as an (rows, columns, 3) uint8 array."""
+    from matplotlib.image import imread
+
+    chromium_run(chromium, page, png.with_suffix(".profile"), f"--screenshot={png}")
+    pixels = imread(png)
+    return np.round(pixels[..., :3] * 255).astype(np.uint8)
+
+
+def pixel_stats(rgb: np.ndarray) -> tuple[int, float]:
+    """(distinct colours, fraction of pixels that are not near-white)."""
+    flat = rgb.reshape(-1, 3)
+    return len(np.unique(flat, axis=0)), float((flat.min(axis=1) < 243).mean())
+
+
+def without_scripts(html: str) -> str:
+    return re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.DOTALL | re.IGNORECASE)
+
+
+def showing(report: Path, out: Path, result: str, category: str, content: str) -> Path:
+    """A copy of the report that opens on one result, as a click in its menu does."""
+    script = (
+        "<script>window.addEventListener('load', () => setTimeout(() => {"
+        f"const key = {json.dumps(result)}; app.showCategory({json.dumps(category)});"
+        f"app.setView({{content: {json.dumps(content)}, contentPath: results[key].data_uri, resultPath: key}});"
+        "}, 200));</script>"
+    )
+    head, body_end, tail = report.read_text().rpartition("</body>")
+    out.write_text(head + script + body_end + tail)
+    return out
+
+
+def test_report_renders_in_chromium(report_run: Path, chromium: str, tmp_path: Path) -> None:
+    report = report_run / "report.html"
+    # The page is built by the report's scripts: the menu is not in the file's markup...
+    static = without_scripts(report.read_text())
+    assert "Source finding" not in static
+    # ...but is in the DOM once chromium has run them.
+    dom = without_scripts(chromium_run(chromium, report, tmp_path / "dom.profile", "--dump-dom").stdout)
+    for text in ("Snakemake", "Workflow", "Statistics", "Classification", "Source finding", "Summary"):
+        assert text in dom, f"{text!r} not rendered"
+
+    landing = screenshot(chromium, report, tmp_path / "landing.png")
+    assert landing.shape == (WINDOW[1], WINDOW[0], 3)
+    colours, inked = pixel_stats(landing)
+    print(f"landing page: {colours} colours, {inked:.3f} non-white")
+    assert colours >= 100 and 0.05 < inked < 0.95, (colours, inked)
+
+    figure = showing(report, tmp_path / "figure.html", f"results/{DATASET}/figures/560mhz_image.png",
+                     "Source finding", "img")
+    shot = screenshot(chromium, figure, tmp_path / "figure.png")
+    colours, inked = pixel_stats(shot[:, MENU_PX:])
+    print(f"figure view, right of the menu: {colours} colours, {inked:.3f} non-white")
+    assert colours >= 1000 and inked > 0.05, (colours, inked)
+
+    summary = showing(report, tmp_path / "summary.html", f"results/{DATASET}/summary.html", "Summary", "html")
+    shot = screenshot(chromium, summary, tmp_path / "summary.png")
+    colours, inked = pixel_stats(shot[:, MENU_PX:])
+    print(f"summary view, right of the menu: {colours} colours, {inked:.3f} non-white")
+    assert colours >= 30 and inked > 0.005, (colours, inked)
