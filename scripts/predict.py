@@ -9,7 +9,11 @@ from sdc1.logs import job_log
 with job_log(snakemake.log[0]) as logger:
     catalogue = read_table(snakemake.input.catalogue)
     probabilities = read_table(snakemake.input.probabilities)
-    primary = joblib.load(snakemake.input.model)["primary"]
+    bundle = joblib.load(snakemake.input.model)
+    primary = bundle["primary"]
+    if bundle.get("fallback"):
+        logger.warning("no classifier for %s MHz (%s): every source is class %d",
+                       snakemake.wildcards.freq, bundle["fallback"]["reason"], bundle["fallback"]["class"])
     table = catalogue.merge(probabilities, on="id", validate="1:1")
     for feature_set in dict.fromkeys((primary, "single")):
         classes, probs = predictions_for(table, feature_set)

@@ -12,14 +12,20 @@ with job_log(snakemake.log[0]) as logger:
     freq = int(snakemake.wildcards.freq)
     # Images wholly inside the training area (the real cutouts) can only be scored there.
     whole_image_training = image_inside_training_area(fits.getheader(snakemake.input.image), freq)
+    bundle = joblib.load(snakemake.input.model)
+    fallback = bundle.get("fallback")
+    if fallback:
+        logger.warning("%d MHz: classes are the fallback (every source class %d): %s",
+                       freq, fallback["class"], fallback["reason"])
     result = evaluate_frequency(
         read_table(snakemake.input.predictions),
         read_table(snakemake.input.labels),
         read_sdc1_catalogue(snakemake.input.truth[0]),
         freq,
         whole_image_training=whole_image_training,
-        primary=joblib.load(snakemake.input.model)["primary"],
+        primary=bundle["primary"],
         mode=snakemake.params.mode,
+        fallback=fallback,
     )
     logger.info(
         "score %.1f, macro F1 %s (all-SFG %s, single-frequency %s) on %d sources",

@@ -326,3 +326,38 @@ def predictions_for(probabilities: pd.DataFrame, feature_set: str) -> tuple[np.n
     """Class and ``(n, 3)`` probabilities of one feature set from :func:`train_frequency`'s table."""
     probs = probabilities[[f"p{c}_{feature_set}" for c in CLASSES]].to_numpy(float)
     return predict_classes(probs), probs
+
+
+#: Class given to every source of a frequency where no classifier can be trained: star-forming
+#: galaxies are about 95% of SDC1 sources, and "everything SFG" is the ``all_sfg`` baseline
+#: that every score file reports anyway. (A model from another frequency is not used: its
+#: features are named after its own frequency and counterparts.)
+FALLBACK_CLASS: int = 3
+
+
+def fallback_reason(true_class: np.ndarray | pd.Series, freq: int, min_members: int) -> str:
+    """Say why no classifier can be trained from a frequency's labelled training-area sources.
+
+    Parameters
+    ----------
+    true_class : array-like
+        True classes of the labelled sources inside the training area (NaN entries are ignored).
+    freq : int
+        Frequency in MHz, for the message.
+    min_members : int
+        Fewest members a class needs to be trained on (``classifier.calibration_folds``,
+        see :func:`fit_classifier`).
+
+    Returns
+    -------
+    str
+        One line, e.g. ``"no labelled sources in the 1400 MHz training area"``.
+    """
+    labels = pd.Series(np.asarray(true_class, dtype=float)).dropna().astype(int)
+    if len(labels) == 0:
+        return f"no labelled sources in the {freq} MHz training area"
+    counts = ", ".join(f"{CLASS_NAMES.get(c, c)} {n}" for c, n in labels.value_counts().sort_index().items())
+    return (
+        f"{len(labels)} labelled sources in the {freq} MHz training area ({counts}): fewer than two "
+        f"classes with at least {min_members} members (classifier.calibration_folds)"
+    )

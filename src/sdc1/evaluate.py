@@ -33,6 +33,7 @@ def evaluate_frequency(
     whole_image_training: bool,
     primary: str,
     mode: int = 0,
+    fallback: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """SDC score of the submission, its classification metrics, and the baselines.
 
@@ -50,6 +51,10 @@ def evaluate_frequency(
         ``train=True`` and classification is judged out-of-fold.
     primary : str
         Feature set of the submitted classes.
+    fallback : dict or None, optional
+        The train step's ``fallback`` (``class``, ``reason``) where no classifier could be
+        trained and every source got the fallback class; reported as
+        ``classification.fallback`` (None: classes come from a trained model).
 
     Returns
     -------
@@ -74,6 +79,7 @@ def evaluate_frequency(
         true, table.loc[rows, f"class_{primary}"].to_numpy(int), probabilities(primary)
     )
     result["classification"]["feature_set"] = primary
+    result["classification"]["fallback"] = fallback
     result["classification"]["evaluated_on"] = (
         "out-of-fold predictions of matched sources (image inside the training area)"
         if whole_image_training

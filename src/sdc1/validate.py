@@ -353,3 +353,33 @@ def check_truth_catalogue(
     # Only literal NaN values were found: numeric, so acceptable.
     assert frame is not None
     return len(frame)
+
+
+# --------------------------------------------------------------------------- pixels
+
+
+def check_background_rms(rms: np.ndarray, path: str | os.PathLike) -> None:
+    """Raise unless an image's background rms is positive somewhere.
+
+    An image with no noise (all pixels equal, e.g. all zero) has nothing to
+    threshold against: PyBDSF would stop with an "unphysical rms" traceback.
+    Partly blank images pass; their blank (NaN) regions are simply not searched.
+
+    Parameters
+    ----------
+    rms : numpy.ndarray
+        Background rms (on any grid, e.g. :attr:`sdc1.background.BackgroundGrid.rms`).
+    path : path-like
+        The image, named in the error.
+
+    Raises
+    ------
+    InputError
+        If no rms value is finite and positive.
+    """
+    rms = np.asarray(rms, dtype=float)
+    if not np.any(np.isfinite(rms) & (rms > 0)):
+        raise InputError(
+            f"{path}: background rms is zero everywhere (constant pixels, e.g. all 0): nothing to "
+            "detect sources against; blank regions should be NaN, not 0"
+        )
