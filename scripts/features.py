@@ -10,7 +10,8 @@ with job_log(snakemake.log[0]) as logger:
     freqs = snakemake.params.freqs
     catalogues = {f: read_table(p) for f, p in zip(freqs, snakemake.input.catalogues)}
     headers = {f: fits.getheader(p) for f, p in zip(freqs, snakemake.input.images)}
-    table = build_feature_table(catalogues, headers, radius_beams=snakemake.params.radius_beams)
+    images = dict(zip(freqs, snakemake.input.images))
+    table = build_feature_table(catalogues, headers, radius_beams=snakemake.params.radius_beams, images=images)
     for freq in freqs:
         rows = table[table["freq"] == freq]
         for other in freqs:

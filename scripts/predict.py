@@ -16,7 +16,9 @@ with job_log(snakemake.log[0]) as logger:
                        snakemake.wildcards.freq, bundle["fallback"]["reason"], bundle["fallback"]["class"])
     table = catalogue.merge(probabilities, on="id", validate="1:1")
     for feature_set in dict.fromkeys((primary, "single")):
-        classes, probs = predictions_for(table, feature_set)
+        weights = bundle[feature_set].get("decision_weights")
+        logger.info("%s features: decision weights %s", feature_set, weights)
+        classes, probs = predictions_for(table, feature_set, weights)
         table[f"class_{feature_set}"] = classes
         table[f"confidence_{feature_set}"] = probs.max(axis=1) if len(probs) else []
     table["class"] = table[f"class_{primary}"]

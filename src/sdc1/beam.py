@@ -18,14 +18,26 @@ from reproject import reproject_interp
 from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
 
 
+#: The beam is evaluated exactly every this many image pixels and interpolated
+#: bilinearly in between: it varies on scales of hundreds of pixels, and one
+#: WCS round trip per pixel made a 32768^2 correction take most of an hour.
+BEAM_NODE_STEP: int = 32
+
+
 def regrid_primary_beam(
     pb_plane: np.ndarray,
     pb_wcs: WCS,
     image_wcs: WCS,
     shape: tuple[int, int],
     row_start: int = 0,
+    node_step: int = BEAM_NODE_STEP,
 ) -> np.ndarray:
     """Interpolate the primary beam onto rows ``row_start:row_start+shape[0]`` of an image.
+
+    The beam is regridded exactly (bilinear in the beam's own pixels) on nodes
+    every ``node_step`` image pixels, at global pixel coordinates so that the
+    result does not depend on how the image is cut into blocks, and
+    interpolated bilinearly from the nodes to every pixel.
 
     Parameters
     ----------
@@ -39,15 +51,47 @@ def regrid_primary_beam(
         ``(n_rows, n_columns)`` of the block to produce.
     row_start : int
         First image row (0-based) of the block.
+    node_step : int
+        Image pixels between exactly computed nodes (1: every pixel exactly).
 
     Returns
     -------
     numpy.ndarray
         The beam on the block's pixels, NaN where the beam grid does not reach.
     """
-    block_wcs = image_wcs.slice((slice(row_start, row_start + shape[0]), slice(None)))
-    beam, _ = reproject_interp((pb_plane, pb_wcs), block_wcs, shape_out=shape, order="bilinear")
-    return beam
+    n_rows, n_cols = shape
+    rows = np.arange(row_start, row_start + n_rows)
+    cols = np.arange(n_cols)
+    total_cols, total_rows = image_wcs.pixel_shape or (n_cols, row_start + n_rows)
+    node_rows = _nodes(rows[0], rows[-1], total_rows, node_step)
+    node_cols = _nodes(0, n_cols - 1, total_cols, node_step)
+    # Nodes are exact beam values: one regridding per node, not per pixel.
+    nodes = np.empty((len(node_rows), len(node_cols)))
+    for i, r in enumerate(node_rows):
+        row_wcs = image_wcs.slice((slice(int(r), int(r) + 1), slice(None)))
+        row, _ = reproject_interp((pb_plane, pb_wcs), row_wcs, shape_out=(1, total_cols), order="bilinear")
+        nodes[i] = row[0, node_cols]
+    r0, tr = _cell(rows, node_rows)
+    c0, tc = _cell(cols, node_cols)
+    tr, tc = tr[:, None], tc[None, :]
+    top = nodes[r0][:, c0] * (1 - tc) + nodes[r0][:, c0 + 1] * tc
+    bottom = nodes[r0 + 1][:, c0] * (1 - tc) + nodes[r0 + 1][:, c0 + 1] * tc
+    return top * (1 - tr) + bottom * tr
+
+
+def _nodes(first: int, last: int, total: int, step: int) -> np.ndarray:
+    """Global node coordinates (multiples of ``step`` and the image's last pixel) bracketing ``first..last``."""
+    grid = np.append(np.arange(0, total - 1, step), total - 1)
+    lo = max(np.searchsorted(grid, first, side="right") - 1, 0)
+    hi = min(np.searchsorted(grid, last, side="left"), len(grid) - 1)
+    nodes = grid[lo:hi + 1]
+    return nodes if len(nodes) > 1 else np.array([nodes[0], nodes[0] + 1])
+
+
+def _cell(pixels: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the node cell holding each pixel and the pixel's fractional position in it."""
+    k = np.clip(np.searchsorted(nodes, pixels, side="right") - 1, 0, len(nodes) - 2)
+    return k, (pixels - nodes[k]) / (nodes[k + 1] - nodes[k])
 
 
 def correct_block(image_block: np.ndarray, beam_block: np.ndarray, min_pb: float) -> np.ndarray:

@@ -35,6 +35,7 @@ class ClassifierSettings:
     calibration_folds: int = 3
     n_folds: int = 5
     seed: int = 0
+    decision: str = "argmax"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,11 +88,48 @@ def class_probabilities(model: Any | None, features: pd.DataFrame, fallback_clas
     return probs
 
 
-def predict_classes(probs: np.ndarray) -> np.ndarray:
-    """Most probable class of each row of ``probs``."""
+def predict_classes(probs: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Class of each row of ``probs``: the largest of ``weights * probs`` (plain argmax without weights)."""
     if len(probs) == 0:
         return np.zeros(0, dtype=int)
-    return np.asarray(CLASSES)[np.argmax(probs, axis=1)]
+    scaled = probs if weights is None else probs * np.asarray(weights, float)
+    return np.asarray(CLASSES)[np.argmax(scaled, axis=1)]
+
+
+#: Candidate weights of the AGN classes' probabilities (the SFG's is 1).
+DECISION_WEIGHT_GRID: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+
+
+def macro_f1_weights(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-class probability weights that maximise macro F1 of :func:`predict_classes` on ``labels``.
+
+    Calibrated probabilities answer "how likely is this an AGN"; macro F1 asks
+    for a decision that finds the rare classes without flooding them with SFGs,
+    which argmax does not. The weights of the two AGN classes are searched on a
+    grid (SFG fixed at 1); ties go to the smaller weights, nearest to argmax.
+    ``probs`` must be out-of-fold, or the choice flatters itself.
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights for :data:`CLASSES`; all ones without labels.
+    """
+    labels = np.asarray(labels, dtype=int)
+    best = np.ones(len(CLASSES))
+    if len(labels) == 0 or len(np.unique(labels)) < 2:
+        return best
+    best_f1 = -1.0
+    for w1 in DECISION_WEIGHT_GRID:
+        for w2 in DECISION_WEIGHT_GRID:
+            weights = np.array([w1, w2, 1.0])
+            f1 = precision_recall_fscore_support(
+                labels, predict_classes(probs, weights), labels=list(CLASSES), zero_division=0
+            )[2]
+            present = np.isin(CLASSES, labels)
+            score = float(np.mean(f1[present]))
+            if score > best_f1 + 1e-12:
+                best, best_f1 = weights, score
+    return best
 
 
 def spatial_groups(ra_deg: np.ndarray, dec_deg: np.ndarray, n_blocks: int) -> np.ndarray:
@@ -263,9 +301,11 @@ def train_and_predict(
 
     Returns
     -------
-    model, probabilities, out_of_fold
+    model, probabilities, out_of_fold, weights
         The fitted model (None without labels), an ``(n, 3)`` probability
-        array, and a boolean mask of the rows whose probabilities are out-of-fold.
+        array, a boolean mask of the rows whose probabilities are out-of-fold,
+        and the decision weights (:func:`macro_f1_weights` on the out-of-fold
+        rows with ``settings.decision == "macro_f1"``, else ones).
     """
     features = table[columns]
     labelled = (table["in_training_area"].to_numpy(bool)) & table["true_class"].notna().to_numpy()
@@ -275,7 +315,10 @@ def train_and_predict(
     if model is not None and labelled.sum() > 0:
         groups = spatial_groups(table.loc[labelled, "ra_core"], table.loc[labelled, "dec_core"], settings.n_folds)
         probs[labelled] = out_of_fold_probabilities(features[labelled], labels, groups, settings, n_jobs)
-    return model, probs, labelled
+    weights = np.ones(len(CLASSES))
+    if model is not None and settings.decision == "macro_f1":
+        weights = macro_f1_weights(probs[labelled], labels)
+    return model, probs, labelled, weights
 
 
 #: Feature sets trained side by side: the cross-frequency model and the
@@ -309,11 +352,12 @@ def train_frequency(
     bundle: dict[str, Any] = {"primary": settings.features, "freq": freq}
     for feature_set in dict.fromkeys((settings.features, "single")):
         columns = feature_columns(table, freq, feature_set)
-        model, probs, labelled = train_and_predict(table, columns, settings, n_jobs)
+        model, probs, labelled, weights = train_and_predict(table, columns, settings, n_jobs)
         bundle[feature_set] = {
             "model": model,
             "columns": columns,
             "importances": feature_importances(model, columns),
+            "decision_weights": weights.tolist(),
         }
         for i, cls in enumerate(CLASSES):
             out[f"p{cls}_{feature_set}"] = probs[:, i]
@@ -322,10 +366,15 @@ def train_frequency(
     return bundle, out
 
 
-def predictions_for(probabilities: pd.DataFrame, feature_set: str) -> tuple[np.ndarray, np.ndarray]:
-    """Class and ``(n, 3)`` probabilities of one feature set from :func:`train_frequency`'s table."""
+def predictions_for(
+    probabilities: pd.DataFrame, feature_set: str, weights: list[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class and ``(n, 3)`` probabilities of one feature set from :func:`train_frequency`'s table.
+
+    ``weights`` are the feature set's decision weights (the bundle's ``decision_weights``).
+    """
     probs = probabilities[[f"p{c}_{feature_set}" for c in CLASSES]].to_numpy(float)
-    return predict_classes(probs), probs
+    return predict_classes(probs, None if weights is None else np.asarray(weights)), probs
 
 
 #: Class given to every source of a frequency where no classifier can be trained: star-forming

@@ -10,6 +10,8 @@ because undetected" from "no counterpart because not observed".
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 from astropy import units as u
@@ -18,6 +20,15 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from sdc1.io import celestial_header
+
+#: Forced photometry is done at this multiple of the larger of two restoring beams.
+COMMON_BEAM_FACTOR: float = 1.25
+
+#: Cross-frequency feature names (each suffixed with ``_<other frequency>``).
+CROSS_FEATURES: tuple[str, ...] = (
+    "observed", "has_match", "n_match", "alpha", "alpha_err", "flux_ratio", "size_ratio",
+    "axis_ratio_ratio", "forced_flux", "forced_ratio", "forced_alpha",
+)
 
 #: Each source's own measurements used as features (columns of the catalogue).
 OWN_FEATURES: tuple[str, ...] = (
@@ -157,7 +168,7 @@ def cross_frequency_features(
     out["observed" + tag] = observed.astype(float)
     out["has_match" + tag] = np.where(observed, matched.astype(float), np.nan)
     out["n_match" + tag] = np.where(observed, n_within.astype(float), np.nan)
-    for name in ("alpha", "alpha_err", "flux_ratio", "size_ratio", "axis_ratio_ratio"):
+    for name in CROSS_FEATURES[3:]:
         out[name + tag] = np.nan
     if matched.any():
         rows = np.flatnonzero(matched)
@@ -178,6 +189,48 @@ def cross_frequency_features(
     return out
 
 
+def forced_features(
+    source: pd.DataFrame,
+    freq: int,
+    other_freq: int,
+    own_image: str | os.PathLike,
+    other_image: str | os.PathLike,
+    common_beam_arcsec: float,
+) -> pd.DataFrame:
+    """Beam-matched forced photometry of each ``source`` row in its own and the other image.
+
+    Columns (suffix ``_<other_freq>``): ``forced_flux`` (Jy per common beam in the
+    other image, NaN off it), ``forced_ratio`` (other / own reading) and
+    ``forced_alpha`` (the spectral index of the two readings, NaN unless both are
+    positive). Unlike ``alpha``, these exist whether or not the other image
+    detected the source: a faint reading is an upper limit.
+    """
+    from sdc1.photometry import beam_matched_brightness
+
+    tag = f"_{other_freq}"
+    ra = source["ra_core"].to_numpy(float)
+    dec = source["dec_core"].to_numpy(float)
+    own = beam_matched_brightness(own_image, ra, dec, common_beam_arcsec)
+    other = beam_matched_brightness(other_image, ra, dec, common_beam_arcsec)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = other / own
+        alpha = np.where((own > 0) & (other > 0), np.log(ratio) / np.log(other_freq / freq), np.nan)
+    ratio = np.where(own > 0, ratio, np.nan)
+    return pd.DataFrame(
+        {"forced_flux" + tag: other, "forced_ratio" + tag: ratio, "forced_alpha" + tag: alpha},
+        index=source.index,
+    )
+
+
+def common_beam_arcsec(header_a: fits.Header, header_b: fits.Header) -> float:
+    """Resolution of forced photometry: 1.25 times the larger restoring beam.
+
+    Slightly larger than the larger beam, so that both images are smoothed by a
+    kernel that their pixels sample well.
+    """
+    return COMMON_BEAM_FACTOR * max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
+
+
 def match_radius_arcsec(header_a: fits.Header, header_b: fits.Header, radius_beams: float) -> float:
     """Cross-match radius: ``radius_beams`` times the larger of the two restoring beams."""
     beam = max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
@@ -188,6 +241,7 @@ def build_feature_table(
     catalogues: dict[int, pd.DataFrame],
     headers: dict[int, fits.Header],
     radius_beams: float = 0.5,
+    images: dict[int, str | os.PathLike] | None = None,
 ) -> pd.DataFrame:
     """One row per source per frequency: own features and every other frequency's counterpart features.
 
@@ -199,6 +253,10 @@ def build_feature_table(
         Frequency -> header of the image the catalogue was measured on (footprints, beams).
     radius_beams : float
         Cross-match radius in units of the larger restoring beam of each pair.
+    images : dict, optional
+        Frequency -> path of the image the catalogue was measured on. With them,
+        every source also gets forced photometry in every other image
+        (:func:`forced_features`); without, those columns are missing (NaN).
 
     Returns
     -------
@@ -223,10 +281,17 @@ def build_feature_table(
                 continue
             if other_freq in catalogues:
                 radius = match_radius_arcsec(headers[freq], headers[other_freq], radius_beams)
-                parts.append(cross_frequency_features(
+                cross = cross_frequency_features(
                     catalogue, freq, catalogues[other_freq].reset_index(drop=True), other_freq,
                     headers[other_freq], radius,
-                ))
+                )
+                if images is not None:
+                    forced = forced_features(
+                        catalogue, freq, other_freq, images[freq], images[other_freq],
+                        common_beam_arcsec(headers[freq], headers[other_freq]),
+                    )
+                    cross[forced.columns] = forced
+                parts.append(cross)
             else:
                 parts.append(unobserved_features(len(catalogue), other_freq))
         tables.append(pd.concat(parts, axis=1))
@@ -237,7 +302,7 @@ def unobserved_features(n: int, other_freq: int) -> pd.DataFrame:
     """Cross-frequency feature columns for a frequency that has no image: all missing but ``observed = 0``."""
     tag = f"_{other_freq}"
     out = pd.DataFrame({"observed" + tag: np.zeros(n)})
-    for name in ("has_match", "n_match", "alpha", "alpha_err", "flux_ratio", "size_ratio", "axis_ratio_ratio"):
+    for name in CROSS_FEATURES[1:]:
         out[name + tag] = np.nan
     return out
 

@@ -10,6 +10,7 @@ from sdc1.classify import (
     ClassifierSettings,
     classification_metrics,
     expected_calibration_error,
+    macro_f1_weights,
     predict_classes,
     spatial_groups,
     train_frequency,
@@ -85,3 +86,30 @@ def test_metrics_without_sources_are_undefined_not_zero() -> None:
     m = classification_metrics(np.array([], dtype=int), np.array([], dtype=int), np.zeros((0, 3)))
     assert m["macro_f1"] is None and m["expected_calibration_error"] is None
     assert m["n_sources"] == 0
+
+
+def test_macro_f1_weights_find_the_rare_class_argmax_misses() -> None:
+    # Class 1 is never the most probable, but its probability ranks its members first.
+    rng = np.random.default_rng(5)
+    labels = np.array([1] * 20 + [3] * 400)
+    p1 = np.where(labels == 1, rng.uniform(0.25, 0.45, len(labels)), rng.uniform(0.0, 0.2, len(labels)))
+    probs = np.column_stack([p1, np.zeros(len(labels)), 1 - p1])
+    assert (predict_classes(probs) == 3).all()
+    weights = macro_f1_weights(probs, labels)
+    assert weights[0] > 1 and weights[2] == 1
+    weighted = classification_metrics(labels, predict_classes(probs, weights))["macro_f1"]
+    plain = classification_metrics(labels, predict_classes(probs))["macro_f1"]
+    assert weighted == pytest.approx(1.0) and plain < 0.5
+    # Nothing to learn from: plain argmax.
+    assert macro_f1_weights(probs[:0], labels[:0]).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_decision_weights_reach_the_bundle_only_when_asked() -> None:
+    table = labelled_table()
+    for decision, expect_ones in (("argmax", True), ("macro_f1", None)):
+        settings = ClassifierSettings(n_estimators=30, features="multi", seed=1, n_folds=3, decision=decision)
+        bundle, _ = train_frequency(table, 560, settings)
+        weights = bundle["multi"]["decision_weights"]
+        assert len(weights) == 3 and weights[2] == 1.0
+        if expect_ones:
+            assert weights == [1.0, 1.0, 1.0]
