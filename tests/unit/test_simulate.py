@@ -78,8 +78,11 @@ def test_population_matches_training_truth(params: dict) -> None:
         assert stats["log_size"] <= 0.1, (cls, stats)
     ks_alpha = realism.spectral_index_ks(syn[560], syn[1400], tt[560], tt[1400], 560, 1400)
     assert ks_alpha[3]["alpha"] <= 0.1, ks_alpha
-    for cls in (1, 2):  # 12 and 38 real pairs only: a looser bound
-        assert ks_alpha[cls]["alpha"] <= 0.35, ks_alpha
+    # 12 (SS-AGN) and 38 (FS-AGN) real pairs only: even samples of one distribution give
+    # KS statistics of 0.23 and 0.14 (medians), so these classes are judged by the KS test
+    # itself: the real pairs must be a plausible sample of the synthetic distribution.
+    for cls in (1, 2):
+        assert ks_alpha[cls]["p_value"] > 0.05, ks_alpha
 
 
 def test_preset_cutouts_straddle_training_areas_and_overlap() -> None:
