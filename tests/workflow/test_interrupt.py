@@ -54,11 +54,21 @@ def config_args(sample: Path) -> list[str]:
     return ["--config", f"dataset={DATASET}", f"mirror={sample}"]
 
 
-def start(workdir: Path, *args: str) -> subprocess.Popen:
-    """Start snakemake in its own process group (so that the group can be killed)."""
+def start(workdir: Path, *args: str, tmpdir: Path | None = None) -> subprocess.Popen:
+    """Start snakemake in its own process group (so that the group can be killed).
+
+    With ``tmpdir``, jobs make their temporary files there (``TMPDIR``), not in /tmp:
+    a killed job cannot remove its own.
+    """
     command = [str(Path(sys.executable).with_name("snakemake")), *args]
-    log = open(workdir / "snakemake.out", "w")
-    return subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = None
+    if tmpdir is not None:
+        tmpdir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "TMPDIR": str(tmpdir)}
+    with open(workdir / "snakemake.out", "w") as log:
+        return subprocess.Popen(
+            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
 
 
 def wait_until_running(process: subprocess.Popen, job_log: Path, timeout: float = 600.0) -> None:
@@ -99,7 +109,7 @@ def executed_rules(output: str) -> set[str]:
     return set(re.findall(r"^(?:local)?rule (\w+):", output, flags=re.MULTILINE))
 
 
-def without_timings(content):
+def without_timings(content: object) -> object:
     """A JSON document with measured-resource keys removed, recursively."""
     if isinstance(content, dict):
         return {k: without_timings(v) for k, v in content.items() if not TIMING_KEYS.search(k)}
@@ -115,7 +125,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, sdc1_sample: Path) -> Runs:
     killed_dir = deploy_workflow(base / "killed")
     config = config_args(sdc1_sample)
     clean = start(clean_dir, "--cores", "2", *config)
-    killed = start(killed_dir, "--cores", "2", *config)
+    killed = start(killed_dir, "--cores", "2", *config, tmpdir=base / "killed-tmp")
     try:
         wait_until_running(killed, killed_dir / "logs" / DATASET / KILLED_RULE / "560.log")
         os.killpg(killed.pid, signal.SIGKILL)
