@@ -397,6 +397,11 @@ def find_sources_in_tile(
             target = tmp_dir / f"{tile.name}.fits"
             header = cut_tile(image_path, tile, target)
             log.info("tile %s: %dx%d px cut from %s", tile.name, tile.shape[1], tile.shape[0], image_path.name)
+            if not tile_has_data(target):
+                # Corners of a full SDC1 field lie where the primary beam is below
+                # min_pb: all blanked, and PyBDSF refuses such an image.
+                log.info("tile %s: every pixel is blanked: no sources", tile.name)
+                return empty_tables()
         rows, cols = tile.slices()
         mean_path, rms_path = tmp_dir / "mean.fits", tmp_dir / "rms.fits"
         write_map(grid, "mean", header, rows, cols, mean_path)
@@ -428,6 +433,18 @@ def find_sources_in_tile(
         gaussians["Xposn"] = gaussians["Xposn"] + tile.cols[0]
         gaussians["Yposn"] = gaussians["Yposn"] + tile.rows[0]
     return select_core(sources, gaussians, tile, wcs, shape)
+
+
+def tile_has_data(path: str | os.PathLike) -> bool:
+    """True if the FITS image at ``path`` has at least one finite pixel."""
+    with fits.open(path, memmap=True) as hdul:
+        plane = image_plane(hdul[0].data)
+        return any(np.isfinite(plane[r:r + 512]).any() for r in range(0, plane.shape[0], 512))
+
+
+def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Source and Gaussian tables of a tile where nothing can be found."""
+    return pd.DataFrame({"n_gaussians": pd.Series(dtype=np.int64)}), pd.DataFrame()
 
 
 def profile_memory(

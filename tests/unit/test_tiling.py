@@ -265,3 +265,23 @@ def test_gaussians_far_into_the_overlap_are_flagged():
     from sdc1.tiling import near_cut_edge
 
     assert near_cut_edge(gaussians, tile, (100, 300)) == 1
+
+
+def test_all_blank_tile_gives_empty_tables_without_pybdsf(tmp_path):
+    # Full SDC1 fields have corner tiles where the primary beam is below min_pb:
+    # every pixel blank, which PyBDSF refuses ("All pixels in the image are blanked").
+    from sdc1.tiling import find_sources_in_tile
+
+    path, data = _image(tmp_path, shape=(300, 420))
+    with fits.open(path, mode="update") as hdul:
+        hdul[0].data[0, 0, :150, :] = np.nan
+    grid = compute_background(path, 60, 15, threads=1)
+    blank = next(t for t in plan_tiles(data.shape, 100, 20) if t.rows[1] <= 150)
+    calls = []
+
+    def finder(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("PyBDSF must not run on a blank tile")
+
+    sources, gaussians = find_sources_in_tile(path, grid, blank, {}, finder=finder)
+    assert len(sources) == 0 and len(gaussians) == 0 and not calls
