@@ -119,13 +119,13 @@ def macro_f1_weights(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if len(labels) == 0 or len(np.unique(labels)) < 2:
         return best
     best_f1 = -1.0
+    present = np.isin(CLASSES, labels)
     for w1 in DECISION_WEIGHT_GRID:
         for w2 in DECISION_WEIGHT_GRID:
             weights = np.array([w1, w2, 1.0])
             f1 = precision_recall_fscore_support(
                 labels, predict_classes(probs, weights), labels=list(CLASSES), zero_division=0
             )[2]
-            present = np.isin(CLASSES, labels)
             score = float(np.mean(f1[present]))
             if score > best_f1 + 1e-12:
                 best, best_f1 = weights, score

@@ -169,8 +169,12 @@ def read_plan(path: str | os.PathLike) -> list[Tile]:
     ]
 
 
-def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathLike) -> fits.Header:
-    """Write the tile's pixels as a FITS image with a shifted WCS; return its header.
+def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathLike) -> tuple[fits.Header, bool]:
+    """Write the tile's pixels as a FITS image with a shifted WCS.
+
+    Returns the tile's header and whether any of its pixels is finite (corner
+    tiles of a full SDC1 field, where the primary beam is below ``min_pb``, are
+    all blank).
 
     The tile is read from the memory-mapped image, one band of rows at a time,
     so only the tile itself is ever in memory. The header keeps all axes of the
@@ -185,14 +189,17 @@ def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathL
         header["CRPIX1"] = float(header["CRPIX1"]) - tile.cols[0]
         header["CRPIX2"] = float(header["CRPIX2"]) - tile.rows[0]
         header = float32_header(header, f"sdc1: tile {tile.name}, rows {tile.rows}, columns {tile.cols}")
+        has_data = False
         with atomic_path(out_path) as tmp:
             stream = fits.StreamingHDU(tmp, header)
             rows, cols = tile.slices()
             for start in range(rows.start, rows.stop, 1024):
                 stop = min(start + 1024, rows.stop)
-                stream.write(np.asarray(plane[start:stop, cols], dtype=np.float32))
+                band = np.asarray(plane[start:stop, cols], dtype=np.float32)
+                has_data = has_data or bool(np.isfinite(band).any())
+                stream.write(band)
             stream.close()
-    return header
+    return header, has_data
 
 
 def pixel_positions(sources: pd.DataFrame, wcs: WCS) -> tuple[np.ndarray, np.ndarray]:
@@ -395,9 +402,9 @@ def find_sources_in_tile(
             target, header = image_path, full_header
         else:
             target = tmp_dir / f"{tile.name}.fits"
-            header = cut_tile(image_path, tile, target)
+            header, has_data = cut_tile(image_path, tile, target)
             log.info("tile %s: %dx%d px cut from %s", tile.name, tile.shape[1], tile.shape[0], image_path.name)
-            if not tile_has_data(target):
+            if not has_data:
                 # Corners of a full SDC1 field lie where the primary beam is below
                 # min_pb: all blanked, and PyBDSF refuses such an image.
                 log.info("tile %s: every pixel is blanked: no sources", tile.name)
@@ -433,13 +440,6 @@ def find_sources_in_tile(
         gaussians["Xposn"] = gaussians["Xposn"] + tile.cols[0]
         gaussians["Yposn"] = gaussians["Yposn"] + tile.rows[0]
     return select_core(sources, gaussians, tile, wcs, shape)
-
-
-def tile_has_data(path: str | os.PathLike) -> bool:
-    """True if the FITS image at ``path`` has at least one finite pixel."""
-    with fits.open(path, memmap=True) as hdul:
-        plane = image_plane(hdul[0].data)
-        return any(np.isfinite(plane[r:r + 512]).any() for r in range(0, plane.shape[0], 512))
 
 
 def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -100,38 +100,40 @@ def noise_rms(freq: int, depth_h: float) -> float:
     return RMS_8H_JY[freq] * float(np.sqrt(8.0 / depth_h))
 
 
-def image_header(cutout: Cutout) -> fits.Header:
-    """Return the 4-axis FITS header of an SDC1-like image cutout (Jy/beam, SIN, FREQ, STOKES)."""
-    freq = cutout.freq
-    cdelt = pixel_scale_deg(freq)
-    crpix1, crpix2 = cutout.crpix
-    beam_deg = beam_fwhm_arcsec(freq) / 3600.0
+def _sin_header(
+    shape_xy: tuple[int, int], crpix_xy: tuple[float, float], cdelt_deg: float, freq: int, bandwidth_hz: float
+) -> fits.Header:
+    """A 4-axis (RA---SIN, DEC--SIN, FREQ, STOKES) float32 header on the SDC1 field centre."""
     header = fits.Header()
     header["SIMPLE"] = True
     header["BITPIX"] = -32
     header["NAXIS"] = 4
-    header["NAXIS1"] = cutout.nx
-    header["NAXIS2"] = cutout.ny
+    header["NAXIS1"], header["NAXIS2"] = int(shape_xy[0]), int(shape_xy[1])
     header["NAXIS3"] = 1
     header["NAXIS4"] = 1
     header["EXTEND"] = True
-    header["BUNIT"] = "JY/BEAM"
-    header["CRPIX1"] = crpix1
-    header["CDELT1"] = -cdelt
-    header["CRVAL1"] = RA_CENTRE
-    header["CTYPE1"] = "RA---SIN"
-    header["CRPIX2"] = crpix2
-    header["CDELT2"] = cdelt
-    header["CRVAL2"] = DEC_CENTRE
-    header["CTYPE2"] = "DEC--SIN"
-    header["CRPIX3"] = 1.0
-    header["CDELT3"] = BANDWIDTH_HZ[freq]
-    header["CRVAL3"] = freq * 1e6
-    header["CTYPE3"] = "FREQ"
-    header["CRPIX4"] = 1.0
-    header["CDELT4"] = 1.0
-    header["CRVAL4"] = 1.0
-    header["CTYPE4"] = "STOKES"
+    for axis, (crpix, cdelt, crval, ctype) in enumerate(
+        [
+            (crpix_xy[0], -cdelt_deg, RA_CENTRE, "RA---SIN"),
+            (crpix_xy[1], cdelt_deg, DEC_CENTRE, "DEC--SIN"),
+            (1.0, bandwidth_hz, freq * 1e6, "FREQ"),
+            (1.0, 1.0, 1.0, "STOKES"),
+        ],
+        start=1,
+    ):
+        header[f"CRPIX{axis}"] = float(crpix)
+        header[f"CDELT{axis}"] = cdelt
+        header[f"CRVAL{axis}"] = crval
+        header[f"CTYPE{axis}"] = ctype
+    return header
+
+
+def image_header(cutout: Cutout) -> fits.Header:
+    """Return the 4-axis FITS header of an SDC1-like image cutout (Jy/beam, SIN, FREQ, STOKES)."""
+    freq = cutout.freq
+    header = _sin_header((cutout.nx, cutout.ny), cutout.crpix, pixel_scale_deg(freq), freq, BANDWIDTH_HZ[freq])
+    header.set("BUNIT", "JY/BEAM", after="EXTEND")
+    beam_deg = beam_fwhm_arcsec(freq) / 3600.0
     header["BMAJ"] = beam_deg
     header["BMIN"] = beam_deg
     header["EPOCH"] = 2000.0
@@ -155,32 +157,7 @@ def pb_header(cutout: Cutout, margin_px: int = 2) -> fits.Header:
     hi_y = (cutout.y0 + cutout.ny - 1 - (FULL_CRPIX - 1)) * ratio
     i0, i1 = int(np.floor(lo_x)) - margin_px, int(np.ceil(hi_x)) + margin_px
     j0, j1 = int(np.floor(lo_y)) - margin_px, int(np.ceil(hi_y)) + margin_px
-    header = fits.Header()
-    header["SIMPLE"] = True
-    header["BITPIX"] = -32
-    header["NAXIS"] = 4
-    header["NAXIS1"] = i1 - i0 + 1
-    header["NAXIS2"] = j1 - j0 + 1
-    header["NAXIS3"] = 1
-    header["NAXIS4"] = 1
-    header["EXTEND"] = True
-    header["CRPIX1"] = float(1 - i0)
-    header["CDELT1"] = -pb_cdelt
-    header["CRVAL1"] = RA_CENTRE
-    header["CTYPE1"] = "RA---SIN"
-    header["CRPIX2"] = float(1 - j0)
-    header["CDELT2"] = pb_cdelt
-    header["CRVAL2"] = DEC_CENTRE
-    header["CTYPE2"] = "DEC--SIN"
-    header["CRPIX3"] = 1.0
-    header["CDELT3"] = 1e6
-    header["CRVAL3"] = freq * 1e6
-    header["CTYPE3"] = "FREQ"
-    header["CRPIX4"] = 1.0
-    header["CDELT4"] = 1.0
-    header["CRVAL4"] = 1.0
-    header["CTYPE4"] = "STOKES"
-    return header
+    return _sin_header((i1 - i0 + 1, j1 - j0 + 1), (1 - i0, 1 - j0), pb_cdelt, freq, 1e6)
 
 
 def training_area_pixels(freq: int) -> tuple[float, float, float, float]:
