@@ -12,6 +12,7 @@ rule score:
         "results/{dataset}/scores/{freq}mhz.json",
     params:
         mode=config["score"]["mode"],
+        snr_floors=config["score"]["snr_floors"],
     log:
         "logs/{dataset}/score/{freq}.log",
     benchmark:

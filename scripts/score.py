@@ -26,6 +26,7 @@ with job_log(snakemake.log[0]) as logger:
         primary=bundle["primary"],
         mode=snakemake.params.mode,
         fallback=fallback,
+        snr_floors=tuple(snakemake.params.snr_floors),
     )
     logger.info(
         "score %.1f, macro F1 %s (all-SFG %s, single-frequency %s) on %d sources",

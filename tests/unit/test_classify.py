@@ -113,3 +113,21 @@ def test_decision_weights_reach_the_bundle_only_when_asked() -> None:
         assert len(weights) == 3 and weights[2] == 1.0
         if expect_ones:
             assert weights == [1.0, 1.0, 1.0]
+
+
+def test_metrics_by_snr_judges_each_floor_on_its_own_sources():
+    from sdc1.evaluate import metrics_by_snr
+
+    true = np.array([1, 2, 3, 3, 1, 2, 3, 3])
+    snr = np.array([5, 5, 5, 5, 30, 30, 30, 30])
+    # Faint sources all wrong for the AGN, bright ones all right.
+    predicted = np.array([3, 3, 3, 3, 1, 2, 3, 3])
+    entries = metrics_by_snr(true, snr, {"multi": predicted, "single_frequency": np.full(8, 3)}, (0, 20, 100))
+    assert [e["min_snr"] for e in entries] == [0.0, 20.0, 100.0]
+    assert [e["n_sources"] for e in entries] == [8, 4, 0]
+    assert entries[1]["support"] == {"ss_agn": 1, "fs_agn": 1, "sfg": 2}
+    assert entries[1]["multi"]["macro_f1"] == pytest.approx(1.0)
+    assert entries[0]["multi"]["macro_f1"] == pytest.approx(np.mean([2 / 3, 2 / 3, 0.8]))
+    assert entries[1]["single_frequency"]["f1"]["ss_agn"] == 0.0
+    # Nothing above the floor: no macro F1 rather than a made-up one.
+    assert entries[2]["multi"]["macro_f1"] is None
