@@ -66,8 +66,8 @@ def has_truth(freq) -> bool:
 
 
 def image_mem_mb(wildcards, input, attempt) -> int:
-    """PyBDSF peaks at about 140 bytes per pixel at SDC1 density (measured), i.e. 35x a float32 FITS file."""
-    return max(1000, int(35 * input.size_mb * attempt) + 500)
+    """PyBDSF peaks at up to ~200 bytes per pixel at SDC1 density (measured), i.e. 50x a float32 FITS file."""
+    return max(1000, int(50 * input.size_mb * attempt) + 500)
 
 
 def catalogue_settings(freq) -> dict:

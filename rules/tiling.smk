@@ -22,14 +22,15 @@ def plan_tile_names(plan_path) -> list[str]:
 def tile_mem_mb(wildcards, input, attempt) -> int:
     """Memory for PyBDSF on this tile (size from the plan), more on each retry.
 
-    Measured peaks (memory-profiler, `make bench`) at SDC1 560 MHz density are
-    ~140 bytes per pixel plus ~250 MB (e.g. 957 MB for a 2304^2 tile, 2.5 GB
-    for 4096^2): the ~60 bytes/pixel of an empty image grows with the sources.
+    Measured peaks at SDC1 560 MHz density are ~190 bytes per pixel plus ~250 MB
+    (`make bench`: 970 MB untiled at 2048^2, 3.2 GB at 4096^2; the full 32768^2
+    field: 4.2 GB for a central 4608^2 tile): the ~60 bytes/pixel of an empty
+    image grows with the sources. 200 bytes/pixel plus 500 MB covers them.
     """
     with open(input.plan) as handle:
         tile = next(t for t in json.load(handle)["tiles"] if t["name"] == wildcards.tile)
     pixels = (tile["rows"][1] - tile["rows"][0]) * (tile["cols"][1] - tile["cols"][0])
-    return int(160 * pixels / 1e6 * attempt) + 500
+    return int(200 * pixels / 1e6 * attempt) + 500
 
 
 def planned_tiles(wildcards) -> dict[str, list[str]]:
