@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sdc1.classify import CLASSES, classification_metrics
+from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 from sdc1.io import SDC1_COLUMNS
 from sdc1.score import score_catalogue
 
@@ -63,10 +63,13 @@ def metrics_by_snr(
     entries = []
     for floor in floors:
         keep = snr >= floor
-        entry: dict[str, Any] = {"min_snr": float(floor), "n_sources": int(keep.sum())}
+        entry: dict[str, Any] = {
+            "min_snr": float(floor),
+            "n_sources": int(keep.sum()),
+            "support": {CLASS_NAMES[c]: int(np.sum(true[keep] == c)) for c in CLASSES},
+        }
         for name, predicted in classes.items():
             metrics = classification_metrics(true[keep], np.asarray(predicted)[keep])
-            entry["support"] = {k: v["support"] for k, v in metrics["per_class"].items()}
             entry[name] = {
                 "macro_f1": metrics["macro_f1"],
                 "f1": {k: v["f1"] for k, v in metrics["per_class"].items()},

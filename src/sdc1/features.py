@@ -189,36 +189,25 @@ def cross_frequency_features(
     return out
 
 
-def forced_features(
-    source: pd.DataFrame,
-    freq: int,
-    other_freq: int,
-    own_image: str | os.PathLike,
-    other_image: str | os.PathLike,
-    common_beam_arcsec: float,
-) -> pd.DataFrame:
-    """Beam-matched forced photometry of each ``source`` row in its own and the other image.
+def forced_features(own: np.ndarray, other: np.ndarray, freq: int, other_freq: int, index: pd.Index) -> pd.DataFrame:
+    """Features of beam-matched forced photometry of sources in their own and another image.
 
-    Columns (suffix ``_<other_freq>``): ``forced_flux`` (Jy per common beam in the
-    other image, NaN off it), ``forced_ratio`` (other / own reading) and
+    ``own`` and ``other`` are the readings (Jy per common beam,
+    :func:`sdc1.photometry.beam_matched_brightness`) at the sources' positions.
+    Columns (suffix ``_<other_freq>``): ``forced_flux`` (the other image's
+    reading, NaN off it), ``forced_ratio`` (other / own reading) and
     ``forced_alpha`` (the spectral index of the two readings, NaN unless both are
     positive). Unlike ``alpha``, these exist whether or not the other image
     detected the source: a faint reading is an upper limit.
     """
-    from sdc1.photometry import beam_matched_brightness
-
     tag = f"_{other_freq}"
-    ra = source["ra_core"].to_numpy(float)
-    dec = source["dec_core"].to_numpy(float)
-    own = beam_matched_brightness(own_image, ra, dec, common_beam_arcsec)
-    other = beam_matched_brightness(other_image, ra, dec, common_beam_arcsec)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = other / own
         alpha = np.where((own > 0) & (other > 0), np.log(ratio) / np.log(other_freq / freq), np.nan)
     ratio = np.where(own > 0, ratio, np.nan)
     return pd.DataFrame(
         {"forced_flux" + tag: other, "forced_ratio" + tag: ratio, "forced_alpha" + tag: alpha},
-        index=source.index,
+        index=index,
     )
 
 
@@ -267,8 +256,22 @@ def build_feature_table(
         (NaN where that frequency was not observed), so that every row has the
         same columns whatever the set of frequencies.
     """
+    from sdc1.photometry import beam_matched_brightness
+
     all_freqs = (560, 1400, 9200)
     tables = []
+    # (positions' frequency, image frequency, beam) -> readings: a source's own image
+    # is read once per common beam, not once per other frequency.
+    readings: dict[tuple[int, int, float], np.ndarray] = {}
+
+    def reading(catalogue: pd.DataFrame, freq: int, image_freq: int, beam: float) -> np.ndarray:
+        key = (freq, image_freq, beam)
+        if key not in readings:
+            readings[key] = beam_matched_brightness(
+                images[image_freq], catalogue["ra_core"].to_numpy(float), catalogue["dec_core"].to_numpy(float), beam
+            )
+        return readings[key]
+
     for freq, catalogue in sorted(catalogues.items()):
         catalogue = catalogue.reset_index(drop=True)
         parts = [
@@ -286,9 +289,10 @@ def build_feature_table(
                     headers[other_freq], radius,
                 )
                 if images is not None:
+                    beam = common_beam_arcsec(headers[freq], headers[other_freq])
                     forced = forced_features(
-                        catalogue, freq, other_freq, images[freq], images[other_freq],
-                        common_beam_arcsec(headers[freq], headers[other_freq]),
+                        reading(catalogue, freq, freq, beam), reading(catalogue, freq, other_freq, beam),
+                        freq, other_freq, catalogue.index,
                     )
                     cross[forced.columns] = forced
                 parts.append(cross)
