@@ -5,8 +5,10 @@
 # untiled runs threshold every pixel identically. With `sourcefind.tile_size: 0`
 # one `find_sources` job measures the whole image; otherwise the checkpoint
 # `plan_tiles` cuts it into overlapping tiles (one `find_sources_tile` job each,
-# ~60 bytes/pixel of memory) and `merge_tiles` keeps each source from the tile
-# whose core holds it. Both paths write the same two tables.
+# ~190 bytes/pixel plus 250 MB of memory) and `merge_tiles` keeps each source
+# from the tile whose core holds it. Both paths write the same two tables. The
+# default, `tile_size: auto`, keeps an image whole when PyBDSF on it fits
+# `job_mem_mb`, and otherwise cuts tiles that fit it and share the work evenly.
 
 include: "tiling.smk"
 
@@ -61,22 +63,20 @@ else:
 
     checkpoint plan_tiles:
         input:
-            "results/{dataset}/pbcor/{freq}mhz.fits",
+            image="results/{dataset}/pbcor/{freq}mhz.fits",
+            background="results/{dataset}/background/{freq}mhz.npz",
         output:
             "results/{dataset}/tiles/{freq}mhz/tiles.json",
         params:
-            tile_size=config["sourcefind"]["tile_size"],
-            tile_overlap=config["sourcefind"]["tile_overlap"],
-            # PyBDSF ignores the maps of a tile less than 4 rms boxes wide.
-            min_size=4 * config["sourcefind"]["rms_box"][0],
+            tiling=TILING_SETTINGS,
         log:
             "logs/{dataset}/plan_tiles/{freq}.log",
         benchmark:
             "benchmarks/{dataset}/plan_tiles/{freq}.tsv"
         threads: 1
         resources:
-            mem_mb=500,
-            runtime=10,
+            mem_mb=2000,
+            runtime=30,
         conda:
             "../envs/sdc1.yaml"
         script:

@@ -4,10 +4,22 @@
 
 import json
 
-TILING_KEYS = ("tile_size", "tile_overlap")
+TILING_KEYS = ("tile_size", "tile_overlap", "job_mem_mb", "max_tile_work")
 # What reaches PyBDSF: a change in tiling alone does not rerun an untiled run.
-PYBDSF_SETTINGS = {k: v for k, v in config["sourcefind"].items() if k not in TILING_KEYS}
-
+# Keys sorted: Snakemake compares params dicts with their order.
+PYBDSF_SETTINGS = {
+    k: v for k, v in sorted(config["sourcefind"].items()) if k not in TILING_KEYS
+}
+# What reaches the tile plan: the auto plan weighs pixels above thresh_pix, and
+# PyBDSF ignores the maps of a tile less than 4 rms boxes wide.
+TILING_SETTINGS = {
+    "job_mem_mb": config["sourcefind"]["job_mem_mb"],
+    "max_tile_work": config["sourcefind"]["max_tile_work"],
+    "min_size": 4 * config["sourcefind"]["rms_box"][0],
+    "thresh": config["sourcefind"]["thresh_pix"],
+    "tile_overlap": config["sourcefind"]["tile_overlap"],
+    "tile_size": config["sourcefind"]["tile_size"],
+}
 
 wildcard_constraints:
     tile=r"r\d+c\d+",
@@ -20,12 +32,12 @@ def plan_tile_names(plan_path) -> list[str]:
 
 
 def tile_mem_mb(wildcards, input, attempt) -> int:
-    """Memory for PyBDSF on this tile (size from the plan), more on each retry.
+    """Memory for PyBDSF on this tile, as the plan predicts it, more on each retry.
 
     Measured peaks at SDC1 560 MHz density are ~190 bytes per pixel plus ~250 MB
     (`make bench`: 970 MB untiled at 2048^2, 3.2 GB at 4096^2; the full 32768^2
-    field: 4.2 GB for a central 4608^2 tile): the ~60 bytes/pixel of an empty
-    image grows with the sources. 200 bytes/pixel plus 500 MB covers them.
+    field: 4.2 GB for a central 4608^2 tile). The plan asks 200 bytes per pixel
+    plus 500 MB (`sdc1.tiling.tile_memory_mb`).
     """
     with open(input.plan) as handle:
         tile = next(t for t in json.load(handle)["tiles"] if t["name"] == wildcards.tile)

@@ -1,22 +1,13 @@
-"""Snakemake entry point: cut the image into overlapping tiles (from its header)."""
+"""Snakemake entry point: plan the image's tiles (from its header, and its work when auto)."""
 
 from sdc1.logs import job_log
-from sdc1.tiling import image_shape, plan_tiles, write_plan
+from sdc1.tiling import plan_image_tiles, write_plan
 
 with job_log(snakemake.log[0]) as logger:
-    shape = image_shape(snakemake.input[0])
-    tiles = plan_tiles(
-        shape,
-        snakemake.params.tile_size,
-        snakemake.params.tile_overlap,
-        min_size=snakemake.params.min_size,
-    )
-    largest = max(t.shape[0] * t.shape[1] for t in tiles)
-    logger.info("%dx%d image: %d tiles, largest %d pixels", *shape, len(tiles), largest)
-    write_plan(
-        tiles,
-        shape,
-        snakemake.output[0],
-        tile_size=snakemake.params.tile_size,
-        tile_overlap=snakemake.params.tile_overlap,
-    )
+    settings = dict(snakemake.params.tiling)
+    plan = plan_image_tiles(snakemake.input.image, snakemake.input.background, **settings)
+    logger.info("%dx%d image: %s", *plan.shape, plan.reason)
+    for i, (tile, mem_mb) in enumerate(zip(plan.tiles, plan.memory_mb())):
+        work = "" if plan.work is None else f", work {plan.work[i] / (sum(plan.work) or 1):.1%}"
+        logger.info("tile %s: %dx%d px, predicted peak %d MB%s", tile.name, *tile.shape[::-1], mem_mb, work)
+    write_plan(plan, plan.shape, snakemake.output[0], **settings)

@@ -34,12 +34,15 @@ import pandas as pd
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.background import BackgroundGrid, write_map
+from sdc1.background import BackgroundGrid, evaluate, load_grid, write_map
 from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane, write_json
 
 __all__ = [
     "Tile",
+    "TilePlan",
+    "WorkMap",
     "axis_splits",
+    "max_tile_pixels",
     "core_mask",
     "cut_tile",
     "find_sources_in_tile",
@@ -48,15 +51,26 @@ __all__ = [
     "near_cut_edge",
     "pixel_positions",
     "plan_tiles",
+    "plan_image_tiles",
+    "plan_tiles_by_work",
     "profile_memory",
     "pybdsf_fit_progress",
     "read_plan",
     "write_memory_timeline",
     "write_plan",
     "select_core",
+    "tile_memory_mb",
+    "tile_work",
+    "work_map",
 ]
 
 log = logging.getLogger(__name__)
+
+#: PyBDSF's peak memory at SDC1 560 MHz density is about 190 bytes per pixel of
+#: the image it reads plus 250 MB (measured on full-field tiles); requests and
+#: tile sizes use 200 bytes and 500 MB, for headroom.
+BYTES_PER_PIXEL = 200
+BASE_MB = 500
 
 
 @dataclass(frozen=True)
@@ -148,15 +162,290 @@ def plan_tiles(shape: tuple[int, int], tile_size: int, overlap: int, min_size: i
     return tiles
 
 
+def tile_memory_mb(n_pixels: int) -> int:
+    """Memory (MB) to request for PyBDSF on an image of ``n_pixels`` pixels."""
+    return int(BYTES_PER_PIXEL * n_pixels / 1e6) + BASE_MB
+
+
+def max_tile_pixels(job_mem_mb: float) -> int:
+    """Largest tile (pixels, overlap included) whose PyBDSF run fits ``job_mem_mb``.
+
+    Raises
+    ------
+    InputError
+        If the budget does not even cover PyBDSF's fixed cost.
+    """
+    pixels = int((job_mem_mb - BASE_MB) * 1e6 / BYTES_PER_PIXEL)
+    if pixels < 1:
+        raise InputError(f"sourcefind.job_mem_mb: {job_mem_mb} MB is below PyBDSF's fixed {BASE_MB} MB")
+    return pixels
+
+
+@dataclass(frozen=True)
+class WorkMap:
+    """Where the source-finding work of an image lies, on a grid of square blocks.
+
+    Attributes
+    ----------
+    block : int
+        Block side in pixels; blocks on the last row and column may be smaller.
+    valid : numpy.ndarray
+        Non-blank pixels per block, shape ``(ceil(n_rows / block), ceil(n_cols / block))``.
+    bright : numpy.ndarray
+        Pixels per block above ``mean + thresh * rms``: where PyBDSF fits
+        Gaussians (noise alone puts 0.1% of the pixels above 3 rms).
+    shape : tuple of int
+        ``(n_rows, n_columns)`` of the image.
+    thresh : float
+        The threshold, in rms.
+    """
+
+    block: int
+    valid: np.ndarray
+    bright: np.ndarray
+    shape: tuple[int, int]
+    thresh: float
+
+    def cost(self, pixel_cost: float) -> np.ndarray:
+        """Estimated work per block: ``bright + pixel_cost * valid``, in bright-pixel units."""
+        return self.bright + pixel_cost * self.valid
+
+
+def work_map(
+    image_path: str | os.PathLike, grid: BackgroundGrid, thresh: float, block: int = 128
+) -> WorkMap:
+    """Count, per block, the non-blank pixels and those above ``thresh`` rms.
+
+    The image is read from its memory map one band of ``block`` rows at a time,
+    and compared with the background grid that PyBDSF will use (:func:`evaluate`),
+    so only a band is ever in memory.
+    """
+    n_rows, n_cols = grid.shape
+    shape_blocks = (math.ceil(n_rows / block), math.ceil(n_cols / block))
+    valid = np.zeros(shape_blocks, dtype=np.int64)
+    bright = np.zeros(shape_blocks, dtype=np.int64)
+    col_edges = np.arange(0, n_cols, block)
+    with fits.open(image_path, memmap=True) as hdul:
+        plane = image_plane(hdul[0].data)
+        for i, start in enumerate(range(0, n_rows, block)):
+            rows = slice(start, min(start + block, n_rows))
+            band = np.asarray(plane[rows, :], dtype=np.float32)
+            mean, rms = evaluate(grid, rows, slice(0, n_cols))
+            finite = np.isfinite(band)
+            with np.errstate(invalid="ignore"):
+                above = finite & (band > mean + thresh * rms)
+            valid[i] = np.add.reduceat(finite.sum(axis=0), col_edges)
+            bright[i] = np.add.reduceat(above.sum(axis=0), col_edges)
+    return WorkMap(block, valid, bright, (n_rows, n_cols), float(thresh))
+
+
+def _grow(core: tuple[int, int], overlap: int, n: int) -> tuple[int, int]:
+    return max(0, core[0] - overlap), min(n, core[1] + overlap)
+
+
+def plan_tiles_by_work(
+    work: WorkMap,
+    *,
+    max_pixels: int,
+    max_work_fraction: float,
+    overlap: int,
+    min_core: int,
+    pixel_cost: float,
+) -> list[Tile]:
+    """Tiles that fit a memory budget and share the work evenly, by recursive bisection.
+
+    A core (starting as the whole image) is kept as a tile when its tile (the
+    core grown by ``overlap``) has at most ``max_pixels`` pixels and at most
+    ``max_work_fraction`` of the image's estimated work (:meth:`WorkMap.cost`,
+    overlap included: PyBDSF fits those islands too). Otherwise it is cut
+    across its longer side (the other when that one is too short): where the
+    work halves, or in the middle when only memory asks for the cut. Cuts fall
+    on block edges and leave cores of at least ``min_core`` pixels, so a core
+    that cannot be cut stays whole even if its work is larger.
+
+    The cores partition the image, as :func:`plan_tiles` requires. Tiles are
+    named by the first row and column of their core, ``rRRRRRcCCCCC``.
+
+    Raises
+    ------
+    InputError
+        If a core of ``min_core`` pixels a side would not fit ``max_pixels``.
+    """
+    n_rows, n_cols = work.shape
+    cost = work.cost(pixel_cost)
+    # Prefix sums: the work of any block-aligned rectangle in O(1).
+    prefix = np.zeros((cost.shape[0] + 1, cost.shape[1] + 1))
+    prefix[1:, 1:] = cost.cumsum(0).cumsum(1)
+
+    def blocks(lo: int, hi: int) -> tuple[int, int]:
+        return lo // work.block, math.ceil(hi / work.block)
+
+    def rect_work(rows: tuple[int, int], cols: tuple[int, int]) -> float:
+        (r0, r1), (c0, c1) = blocks(*rows), blocks(*cols)
+        return float(prefix[r1, c1] - prefix[r0, c1] - prefix[r1, c0] + prefix[r0, c0])
+
+    total = max(rect_work((0, n_rows), (0, n_cols)), 1e-9)
+    smallest = min(min_core, n_rows, n_cols) + 2 * overlap
+    if smallest * smallest > max_pixels and (n_rows * n_cols > max_pixels):
+        raise InputError(
+            f"sourcefind.job_mem_mb: tiles of {min_core} px plus {overlap} px of overlap "
+            f"({smallest}^2 px) do not fit {max_pixels} px; raise job_mem_mb or lower tile_overlap"
+        )
+
+    def cut_position(lo: int, hi: int, weights: np.ndarray | None) -> int | None:
+        """A block edge in ``[lo + min_core, hi - min_core]``, at the work's half if weighted."""
+        edges = np.arange(math.ceil((lo + min_core) / work.block), (hi - min_core) // work.block + 1)
+        edges = edges * work.block
+        if len(edges) == 0:
+            return None
+        if weights is None:
+            return int(edges[np.argmin(np.abs(edges - (lo + hi) / 2))])
+        half = weights.sum() / 2
+        first = lo // work.block
+        cumulative = np.concatenate([[0.0], np.cumsum(weights)])
+        below = cumulative[edges // work.block - first]
+        return int(edges[np.argmin(np.abs(below - half))])
+
+    def split(rows: tuple[int, int], cols: tuple[int, int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        ext_rows, ext_cols = _grow(rows, overlap, n_rows), _grow(cols, overlap, n_cols)
+        fits_memory = (ext_rows[1] - ext_rows[0]) * (ext_cols[1] - ext_cols[0]) <= max_pixels
+        fits_work = rect_work(ext_rows, ext_cols) <= max_work_fraction * total
+        if fits_memory and fits_work:
+            return [(rows, cols)]
+        by_work = not fits_work
+        axes = (0, 1) if rows[1] - rows[0] >= cols[1] - cols[0] else (1, 0)
+        for axis in axes:
+            lo, hi = rows if axis == 0 else cols
+            weights = None
+            if by_work:
+                (r0, r1), (c0, c1) = blocks(*rows), blocks(*cols)
+                weights = cost[r0:r1, c0:c1].sum(axis=1 - axis)
+            at = cut_position(lo, hi, weights)
+            if at is None:
+                continue
+            if axis == 0:
+                return split((lo, at), cols) + split((at, hi), cols)
+            return split(rows, (lo, at)) + split(rows, (at, hi))
+        return [(rows, cols)]
+
+    tiles = []
+    for core_rows, core_cols in sorted(split((0, n_rows), (0, n_cols))):
+        name = f"r{core_rows[0]:05d}c{core_cols[0]:05d}"
+        tiles.append(
+            Tile(name, _grow(core_rows, overlap, n_rows), _grow(core_cols, overlap, n_cols), core_rows, core_cols)
+        )
+    return tiles
+
+
+def tile_work(work: WorkMap, tile: Tile, pixel_cost: float) -> float:
+    """Estimated work of a tile (overlap included), in the units of :meth:`WorkMap.cost`."""
+    cost = work.cost(pixel_cost)
+    r0, r1 = tile.rows[0] // work.block, math.ceil(tile.rows[1] / work.block)
+    c0, c1 = tile.cols[0] // work.block, math.ceil(tile.cols[1] / work.block)
+    return float(cost[r0:r1, c0:c1].sum())
+
+
+#: Work of one non-blank pixel relative to one pixel above ``thresh_pix``: reading,
+#: labelling and the residual images cost per pixel, Gaussian fitting per bright pixel.
+PIXEL_COST = 0.01
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """The tiles of an image and why they are so.
+
+    Attributes
+    ----------
+    tiles : list of Tile
+        The tiles, whose cores partition the image.
+    shape : tuple of int
+        ``(n_rows, n_columns)`` of the image.
+    work : list of float or None
+        Estimated work of each tile (:func:`tile_work`), when tiled by work.
+    reason : str
+        One line saying how the tiles were chosen.
+    """
+
+    tiles: list[Tile]
+    shape: tuple[int, int]
+    work: list[float] | None
+    reason: str
+
+    def memory_mb(self) -> list[int]:
+        """Predicted peak memory request of PyBDSF on each tile (:func:`tile_memory_mb`)."""
+        return [tile_memory_mb(t.shape[0] * t.shape[1]) for t in self.tiles]
+
+
+def plan_image_tiles(
+    image_path: str | os.PathLike,
+    background_path: str | os.PathLike,
+    *,
+    tile_size: int | str,
+    tile_overlap: int,
+    job_mem_mb: float,
+    max_tile_work: float,
+    thresh: float,
+    min_size: int = 1,
+) -> TilePlan:
+    """Plan the tiles of an image from ``sourcefind`` settings.
+
+    ``tile_size`` 0 gives one tile (the whole image), an integer a grid of cores
+    of at most that side (:func:`plan_tiles`), and ``"auto"`` tiles sized from the
+    memory budget ``job_mem_mb``: the whole image when PyBDSF on it fits,
+    otherwise cores that fit and each hold at most ``max_tile_work`` of the
+    image's estimated work (:func:`plan_tiles_by_work` over :func:`work_map`,
+    pixels above ``thresh`` rms).
+    """
+    shape = image_shape(image_path)
+    if tile_size != "auto":
+        tiles = plan_tiles(shape, int(tile_size), tile_overlap, min_size=min_size)
+        return TilePlan(tiles, shape, None, f"tile_size {tile_size}: {len(tiles)} tiles on a grid")
+    max_pixels = max_tile_pixels(job_mem_mb)
+    if shape[0] * shape[1] <= max_pixels:
+        reason = f"whole image: {shape[0] * shape[1]} px fit job_mem_mb {job_mem_mb:g} ({max_pixels} px)"
+        return TilePlan(plan_tiles(shape, 0, 0), shape, None, reason)
+    work = work_map(image_path, load_grid(background_path), thresh)
+    tiles = plan_tiles_by_work(
+        work,
+        max_pixels=max_pixels,
+        max_work_fraction=max_tile_work,
+        overlap=tile_overlap,
+        # Smaller cores would spend most of their time on the overlap.
+        min_core=max(min_size, 4 * tile_overlap),
+        pixel_cost=PIXEL_COST,
+    )
+    reason = (
+        f"auto: {len(tiles)} tiles of at most {max_pixels} px (job_mem_mb {job_mem_mb:g}) "
+        f"and {max_tile_work:g} of the work where cores of {max(min_size, 4 * tile_overlap)} px allow"
+    )
+    return TilePlan(tiles, shape, [tile_work(work, t, PIXEL_COST) for t in tiles], reason)
+
+
 def image_shape(path: str | os.PathLike) -> tuple[int, int]:
     """``(n_rows, n_columns)`` of a FITS image, from its header alone."""
     header = fits.getheader(path)
     return int(header["NAXIS2"]), int(header["NAXIS1"])
 
 
-def write_plan(tiles: list[Tile], shape: tuple[int, int], path: str | os.PathLike, **settings: Any) -> None:
-    """Write the tile plan as JSON (``shape``, the settings, and the tiles)."""
-    content = {"shape": list(shape), **settings, "tiles": [asdict(t) for t in tiles]}
+def write_plan(
+    tiles: list[Tile] | TilePlan, shape: tuple[int, int], path: str | os.PathLike, **settings: Any
+) -> None:
+    """Write the tile plan as JSON (``shape``, the settings, and the tiles).
+
+    For a :class:`TilePlan` each tile also carries its predicted ``mem_mb`` and,
+    when tiled by work, its estimated ``work`` and share of the image's.
+    """
+    records = [asdict(t) for t in (tiles.tiles if isinstance(tiles, TilePlan) else tiles)]
+    if isinstance(tiles, TilePlan):
+        settings = {"reason": tiles.reason, **settings}
+        for record, mem_mb in zip(records, tiles.memory_mb()):
+            record["mem_mb"] = mem_mb
+        if tiles.work is not None:
+            total = sum(tiles.work) or 1.0
+            for record, work in zip(records, tiles.work):
+                record["work"] = round(work, 1)
+                record["work_share"] = round(work / total, 5)
+    content = {"shape": list(shape), **settings, "tiles": records}
     write_json(json.loads(json.dumps(content)), path)
 
 

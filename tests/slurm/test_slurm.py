@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,11 @@ REQUIRED: tuple[Path, ...] = ()
 COMPARED = (f"results/{DATASET}/catalogues/*.csv", f"results/{DATASET}/submission/*.txt")
 # The second test cancels the first job of these rules while it runs (untiled or tiled
 # source finding); the profile's `retries` must recover it.
-KILLED_RULES = ("find_sources", "find_sources_tile")
+KILLED_RULES = ("find_sources", "find_sources_tile", "find_sources_find_sources_tile_merge_tiles")
+# profiles/slurm's job group: an image's tiles and their merge, one sbatch job per frequency.
+# The plugin names a group job (Slurm comment, log folder) after the group and its rules.
+GROUP = "find_sources_find_sources_tile_merge_tiles"
+GROUPED = ("find_sources_tile", "merge_tiles")
 
 PROFILES = ("--profile", str(REPO / "profiles" / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile"))
 SLURM_LOGS = Path(".snakemake") / "slurm_logs"
@@ -95,9 +100,30 @@ def executed_jobs(output: str) -> Counter:
 
 
 def slurm_log_counts(workdir: Path) -> Counter:
-    """The plugin's logs: .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log, one per sbatch job."""
-    logs = (workdir / SLURM_LOGS).glob("rule_*/**/*.log")
-    return Counter(path.relative_to(workdir / SLURM_LOGS).parts[0].removeprefix("rule_") for path in logs)
+    """The plugin's logs, one per sbatch job: .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log,
+    and group_<group>/<slurm id>.log for a job group (counted under the group's name)."""
+    logs = [*(workdir / SLURM_LOGS).glob("rule_*/**/*.log"), *(workdir / SLURM_LOGS).glob("group_*/**/*.log")]
+    return Counter(
+        path.relative_to(workdir / SLURM_LOGS).parts[0].removeprefix("rule_").removeprefix("group_") for path in logs
+    )
+
+
+def log_span(path: Path) -> tuple[datetime, datetime]:
+    """First and last time stamps of a job log (sdc1.logs format: 'YYYY-MM-DD HH:MM:SS,mmm ...')."""
+    stamps = [
+        datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+        for line in path.read_text().splitlines()
+        if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line)
+    ]
+    return stamps[0], stamps[-1]
+
+
+def sbatch_jobs(planned: Counter) -> Counter:
+    """The sbatch jobs of a run that executes ``planned`` jobs: profiles/slurm puts each image's
+    tiles and their merge into one job of group `find_sources`."""
+    jobs = Counter({rule: n for rule, n in planned.items() if rule not in GROUPED})
+    jobs[GROUP] += planned["merge_tiles"]
+    return jobs
 
 
 def slurm_jobs(run_id: str, states: str = "all") -> list[dict[str, str]]:
@@ -256,11 +282,19 @@ def test_default_dag_runs_through_slurm_like_locally(
     assert returncode == 0, f"Slurm run failed:\n{run.output()[-6000:]}"
 
     assert outputs(run.workdir) == local_reference
-    # Every job went through sbatch: one plugin log each, and Slurm saw each one complete.
-    assert slurm_log_counts(run.workdir) == planned
+    # Every job went through sbatch: one plugin log each, and Slurm saw each one complete;
+    # source finding is one sbatch job per frequency, which ran all the image's tiles.
+    expected = sbatch_jobs(planned)
+    assert planned["find_sources_tile"] > planned["merge_tiles"] >= 1, planned
+    assert slurm_log_counts(run.workdir) == expected
     jobs = slurm_jobs(run.run_id())
     completed = Counter(job["rule"] for job in jobs if job["state"] == "COMPLETED")
-    assert completed == planned, jobs
+    assert completed == expected, jobs
+    group_logs = "".join(path.read_text() for path in (run.workdir / SLURM_LOGS).glob(f"group_{GROUP}/**/*.log"))
+    assert executed_jobs(group_logs)["find_sources_tile"] == planned["find_sources_tile"], group_logs[-4000:]
+    # Inside the group job the tiles ran side by side (its 2 cores), not one after another.
+    spans = sorted(log_span(path) for path in (run.workdir / "logs").glob("*/find_sources_tile/*.log"))
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])), spans
 
 
 def test_cancelled_job_is_retried_and_outputs_stay_correct(
@@ -279,8 +313,8 @@ def test_cancelled_job_is_retried_and_outputs_stay_correct(
     assert f"SLURM-job '{canceller.cancelled}' failed, SLURM status is: 'CANCELLED'" in run.output()
     # The cancelled job was submitted again and that attempt completed, as did everything else.
     completed = Counter(job["rule"] for job in jobs.values() if job["state"] == "COMPLETED")
-    assert completed == planned, jobs
+    assert completed == sbatch_jobs(planned), jobs
     submitted = Counter(job["rule"] for job in jobs.values())
-    assert submitted == planned + Counter({canceller.rule: 1}), jobs
+    assert submitted == sbatch_jobs(planned) + Counter({canceller.rule: 1}), jobs
     assert slurm_log_counts(run.workdir) == submitted
     assert outputs(run.workdir) == local_reference

@@ -21,13 +21,20 @@ from sdc1.background import (
 from sdc1.io import InputError
 from sdc1.tiling import (
     Tile,
+    WorkMap,
     axis_splits,
     core_mask,
     cut_tile,
+    max_tile_pixels,
     merge_tiles,
+    plan_image_tiles,
     plan_tiles,
+    plan_tiles_by_work,
     read_plan,
     select_core,
+    tile_memory_mb,
+    tile_work,
+    work_map,
     write_plan,
 )
 
@@ -286,3 +293,118 @@ def test_all_blank_tile_gives_empty_tables_without_pybdsf(tmp_path):
 
     sources, gaussians = find_sources_in_tile(path, grid, blank, {}, finder=finder)
     assert len(sources) == 0 and len(gaussians) == 0 and not calls
+
+
+# --- tiles from a memory budget and the work ---------------------------------------------
+
+
+def _work(shape, block, bright) -> WorkMap:
+    """A work map with every pixel valid and ``bright`` pixels per block."""
+    blocks = (-(-shape[0] // block), -(-shape[1] // block))
+    valid = np.full(blocks, block * block, dtype=np.int64)
+    return WorkMap(block, valid, np.broadcast_to(bright, blocks).astype(np.int64), shape, 3.0)
+
+
+def _assert_partition(tiles, shape, overlap):
+    count = np.zeros(shape, dtype=np.int8)
+    for tile in tiles:
+        count[slice(*tile.core_rows), slice(*tile.core_cols)] += 1
+        assert tile.rows == (max(0, tile.core_rows[0] - overlap), min(shape[0], tile.core_rows[1] + overlap))
+        assert tile.cols == (max(0, tile.core_cols[0] - overlap), min(shape[1], tile.core_cols[1] + overlap))
+    assert (count == 1).all()
+    assert len({t.name for t in tiles}) == len(tiles)
+
+
+@pytest.mark.parametrize("job_mem_mb", [1000, 2500, 12000, 90000])
+def test_tile_memory_of_the_largest_tile_fits_the_budget(job_mem_mb):
+    pixels = max_tile_pixels(job_mem_mb)
+    assert tile_memory_mb(pixels) <= job_mem_mb < tile_memory_mb(pixels + 10_000)
+    with pytest.raises(InputError, match="job_mem_mb"):
+        max_tile_pixels(400)
+
+
+def test_memory_alone_cuts_an_even_field_into_equal_tiles_that_fit():
+    shape, overlap = (4096, 4096), 64
+    work = _work(shape, 128, 0)
+    max_pixels = max_tile_pixels(2500)
+    tiles = plan_tiles_by_work(
+        work, max_pixels=max_pixels, max_work_fraction=1.0, overlap=overlap, min_core=256, pixel_cost=0.01
+    )
+    _assert_partition(tiles, shape, overlap)
+    assert all(t.shape[0] * t.shape[1] <= max_pixels for t in tiles)
+    # 2500 MB holds 10 Mpx: 4096x4224 px do not fit, 2112x4160 do; cut once, in the middle.
+    assert {(t.core_rows[1] - t.core_rows[0], t.core_cols[1] - t.core_cols[0]) for t in tiles} == {(2048, 4096)}
+    assert len(tiles) == 2
+
+
+def test_work_cuts_the_dense_centre_finer_and_no_tile_holds_more_than_its_share():
+    shape, block, overlap = (8192, 8192), 128, 128
+    yy, xx = np.mgrid[0:64, 0:64]
+    # Work falling off from the centre like a primary beam, as on an SDC1 field.
+    bright = (1000 * np.exp(-((yy - 32) ** 2 + (xx - 32) ** 2) / (2 * 8.0**2))).astype(np.int64)
+    work = _work(shape, block, bright)
+    tiles = plan_tiles_by_work(
+        work, max_pixels=max_tile_pixels(12000), max_work_fraction=0.04, overlap=overlap, min_core=512,
+        pixel_cost=0.01,
+    )
+    _assert_partition(tiles, shape, overlap)
+    total = float(work.cost(0.01).sum())
+    shares = [tile_work(work, t, 0.01) / total for t in tiles]
+    # Overlap counted in each tile: a tile's share is of the image's work.
+    assert max(shares) <= 0.04
+    sizes = {t.name: t.shape[0] * t.shape[1] for t in tiles}
+    central = next(t for t in tiles if t.core_rows[0] <= 4096 < t.core_rows[1] and t.core_cols[0] <= 4096 < t.core_cols[1])
+    assert sizes[central.name] < max(sizes.values()) / 4  # fine where the work is, coarse elsewhere
+
+
+def test_a_core_too_small_to_cut_stays_whole_and_too_small_a_budget_is_refused():
+    work = _work((2048, 2048), 128, 100)
+    tiles = plan_tiles_by_work(
+        work, max_pixels=10**8, max_work_fraction=0.01, overlap=64, min_core=1024, pixel_cost=0.0
+    )
+    assert len(tiles) == 4  # cores of 1024 cannot be cut again, whatever their work
+    with pytest.raises(InputError, match="job_mem_mb"):
+        plan_tiles_by_work(work, max_pixels=1000**2, max_work_fraction=1.0, overlap=64, min_core=1024,
+                           pixel_cost=0.0)
+
+
+def test_work_map_counts_pixels_above_the_threshold_per_block(tmp_path):
+    shape = (300, 420)
+    data = np.zeros(shape, dtype=np.float32)
+    data[10, 10] = data[10, 11] = 5.0  # block (0, 0): two pixels above 3 rms
+    data[299, 419] = 3.5  # the last, partial block
+    data[150, 200] = 2.9  # below
+    data[:40, 300:340] = np.nan
+    header = fits.Header()
+    header.update(_wcs(shape).to_header())
+    path = tmp_path / "flat.fits"
+    fits.PrimaryHDU(data[None, None], header=header).writeto(path)
+    grid = BackgroundGrid(np.zeros((2, 2)), np.ones((2, 2)), np.array([0.0, 299.0]), np.array([0.0, 419.0]),
+                          shape, 60, 15)
+    work = work_map(path, grid, thresh=3.0, block=128)
+    assert work.bright.shape == work.valid.shape == (3, 4)
+    assert work.bright[0, 0] == 2 and work.bright[2, 3] == 1 and work.bright.sum() == 3
+    assert work.valid.sum() == data.size - 40 * 40
+    assert work.valid[2, 3] == (300 - 256) * (420 - 384)
+
+
+def test_auto_plan_keeps_an_image_that_fits_whole_and_writes_predictions(tmp_path):
+    path, data = _image(tmp_path)
+    grid = compute_background(path, 60, 15)
+    save_grid(grid, tmp_path / "bg.npz")
+    settings = dict(tile_overlap=20, max_tile_work=0.02, thresh=3.0, min_size=100)
+    whole = plan_image_tiles(path, tmp_path / "bg.npz", tile_size="auto", job_mem_mb=12000, **settings)
+    assert len(whole.tiles) == 1 and whole.tiles[0].shape == data.shape and whole.work is None
+    grid_plan = plan_image_tiles(path, tmp_path / "bg.npz", tile_size=250, job_mem_mb=12000, **settings)
+    assert len(grid_plan.tiles) == 4
+    # A budget of 520 MB holds 100,000 px: 300x420 must be cut, into cores of >= 100 px.
+    cut = plan_image_tiles(path, tmp_path / "bg.npz", tile_size="auto", job_mem_mb=520, **settings)
+    assert len(cut.tiles) > 1 and all(t.shape[0] * t.shape[1] <= max_tile_pixels(520) for t in cut.tiles)
+    _assert_partition(cut.tiles, data.shape, 20)
+    write_plan(cut, cut.shape, tmp_path / "plan.json", tile_size="auto")
+    assert read_plan(tmp_path / "plan.json") == cut.tiles
+    import json
+
+    written = json.loads((tmp_path / "plan.json").read_text())
+    assert written["reason"].startswith("auto") and all(t["mem_mb"] <= 520 for t in written["tiles"])
+    assert sum(t["work_share"] for t in written["tiles"]) == pytest.approx(1.0, abs=1e-3)
