@@ -1,6 +1,5 @@
 # Config validation, dataset resolution and input functions shared by all rules.
 
-import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -9,25 +8,6 @@ from snakemake.utils import validate
 
 validate(config, schema="../config/schema.yaml")
 
-
-def run_group_jobs_side_by_side() -> None:
-    """Let a Slurm group job run its jobs side by side, within its allocation.
-
-    snakemake-executor-plugin-slurm 2.8 starts the Snakemake inside a group job with
-    `--jobs 1` (plugin issue #469), so the tiles of a 32-core node job would run one at a
-    time. In remote mode (inside a cluster job, where nothing says yet whether it runs one
-    job or a group), as many jobs may run as the job has cores, and their summed memory is
-    capped at the allocation's (SLURM_MEM_PER_NODE). tests/slurm checks that the tiles of
-    a group job overlap in time.
-    """
-    if not workflow.remote_exec or not isinstance(workflow.cores, int):
-        return
-    workflow.global_resources["_nodes"] = workflow.cores
-    if os.environ.get("SLURM_MEM_PER_NODE", "").isdigit():
-        workflow.global_resources["mem_mb"] = int(os.environ["SLURM_MEM_PER_NODE"])
-
-
-run_group_jobs_side_by_side()
 
 FREQUENCIES = (560, 1400, 9200)
 DATASET = config["dataset"]

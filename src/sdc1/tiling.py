@@ -718,7 +718,7 @@ def find_sources_in_tile(
                 "thresh": "hard",
             }
         )
-        log.info("tile %s: PyBDSF on %dx%d px", tile.name, tile.shape[1], tile.shape[0])
+        log.info("tile %s: PyBDSF with %d cores on %dx%d px", tile.name, ncores, tile.shape[1], tile.shape[0])
         start = time.monotonic()
         with fit_progress:
             sources, gaussians = finder(target, ncores=ncores, rms_map=True, extra=extra, **settings)

@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -106,16 +105,6 @@ def slurm_log_counts(workdir: Path) -> Counter:
     return Counter(
         path.relative_to(workdir / SLURM_LOGS).parts[0].removeprefix("rule_").removeprefix("group_") for path in logs
     )
-
-
-def log_span(path: Path) -> tuple[datetime, datetime]:
-    """First and last time stamps of a job log (sdc1.logs format: 'YYYY-MM-DD HH:MM:SS,mmm ...')."""
-    stamps = [
-        datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
-        for line in path.read_text().splitlines()
-        if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", line)
-    ]
-    return stamps[0], stamps[-1]
 
 
 def sbatch_jobs(planned: Counter) -> Counter:
@@ -292,9 +281,10 @@ def test_default_dag_runs_through_slurm_like_locally(
     assert completed == expected, jobs
     group_logs = "".join(path.read_text() for path in (run.workdir / SLURM_LOGS).glob(f"group_{GROUP}/**/*.log"))
     assert executed_jobs(group_logs)["find_sources_tile"] == planned["find_sources_tile"], group_logs[-4000:]
-    # Inside the group job the tiles ran side by side (its 2 cores), not one after another.
-    spans = sorted(log_span(path) for path in (run.workdir / "logs").glob("*/find_sources_tile/*.log"))
-    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])), spans
+    # Inside the group job each tile's PyBDSF used the job's 2 cores (the local run: 1), and
+    # the catalogues are still byte-identical.
+    tile_logs = list((run.workdir / "logs").glob("*/find_sources_tile/*.log"))
+    assert tile_logs and all("PyBDSF with 2 cores" in path.read_text() for path in tile_logs)
 
 
 def test_cancelled_job_is_retried_and_outputs_stay_correct(

@@ -19,10 +19,18 @@ SOURCES = "results/sdc1_cutout/sources/560mhz.parquet"
 GAUSSIANS = "results/sdc1_cutout/sources/560mhz_gaussians.parquet"
 
 
-def run_sources(workdir: Path, sample: Path, tile_size: int, tile_overlap: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: A source-finding budget that the 1041x957 cutout (1.0 Mpx, ~0.45 GB for PyBDSF) does not fit.
+JOB_MEM_MB = 650
+
+
+def run_sources(
+    workdir: Path, sample: Path, tile_size: int | str, tile_overlap: int, job_mem_mb: int = 12000
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the workflow up to the source tables with the given tiling."""
     override = workdir / f"tiling_{tile_size}.yaml"
-    override.write_text(f"sourcefind:\n  tile_size: {tile_size}\n  tile_overlap: {tile_overlap}\n")
+    override.write_text(
+        f"sourcefind:\n  tile_size: {tile_size}\n  tile_overlap: {tile_overlap}\n  job_mem_mb: {job_mem_mb}\n"
+    )
     config = ["--configfile", str(override), "--config", "dataset=sdc1_cutout", f"mirror={sample}"]
     snakemake(workdir, "--cores", "2", *config, "--", SOURCES)
     return pd.read_parquet(workdir / SOURCES), pd.read_parquet(workdir / GAUSSIANS)
@@ -36,14 +44,18 @@ def test_tiled_catalogue_matches_untiled(workflow_dir: Path, sdc1_sample: Path) 
     for table in (SOURCES, GAUSSIANS):
         (workflow_dir / table).unlink()
     tiled_dir = workflow_dir
-    tiled, gaussians = run_sources(tiled_dir, sdc1_sample, 600, 100)
+    tiled, gaussians = run_sources(tiled_dir, sdc1_sample, "auto", 100, JOB_MEM_MB)
 
-    # The 1041x957 cutout is cut into 2x2 tiles, each a job with its own memory timeline.
+    # The default tiling from a memory budget: the cutout does not fit JOB_MEM_MB, so it is
+    # cut into tiles that do, each a job with its own memory timeline, and every
+    # source-finding job's peak (Snakemake's benchmark) stays within the budget.
     plan = json.loads((tiled_dir / "results/sdc1_cutout/tiles/560mhz/tiles.json").read_text())
-    assert len(plan["tiles"]) == 4
+    assert len(plan["tiles"]) >= 2 and plan["reason"].startswith("auto")
     for tile in plan["tiles"]:
         name = tile["name"]
-        assert (tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.tsv").exists()
+        assert tile["mem_mb"] <= JOB_MEM_MB
+        benchmark = pd.read_csv(tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.tsv", sep="\t")
+        assert 50 < benchmark["max_rss"].max() <= JOB_MEM_MB, (name, benchmark.to_dict("records"))
         memory = pd.read_csv(tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.memory.tsv", sep="\t")
         assert list(memory.columns) == ["s", "mem_mib"] and memory["mem_mib"].max() > 50
     for rule in ("background", "plan_tiles", "merge_tiles"):
@@ -67,7 +79,7 @@ def test_tiled_catalogue_matches_untiled(workflow_dir: Path, sdc1_sample: Path) 
 
     # Changing the overlap reruns the tiles and the merge, not the background.
     override = tiled_dir / "wider.yaml"
-    override.write_text("sourcefind:\n  tile_size: 600\n  tile_overlap: 120\n")
+    override.write_text(f"sourcefind:\n  tile_size: auto\n  tile_overlap: 120\n  job_mem_mb: {JOB_MEM_MB}\n")
     dry = snakemake(
         tiled_dir, "-n", "--configfile", str(override), "--config", "dataset=sdc1_cutout",
         f"mirror={sdc1_sample}", "--", SOURCES,
