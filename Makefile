@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE_ARGS ?=
+FULL_RUN ?= ../fullrun
 
-.PHONY: install run test test-slurm lint bench clean
+.PHONY: install run test test-slurm lint bench bench-full clean
 
 install: $(STAMP)
 
@@ -32,6 +33,9 @@ lint: install
 
 bench: install
 	$(BIN)/python -m sdc1.bench
+
+bench-full: install
+	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json
 
 clean:
 	rm -rf results logs benchmarks .snakemake

@@ -1,0 +1,151 @@
+"""The benchmark record builder (docs/benchmarks/full_sdc1.py) on a constructed run folder.
+
+No Snakemake run: the DAG is a canned extended d3dag JSON, as the script's driver prints it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks" / "full_sdc1.py"
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+@pytest.fixture(scope="module")
+def full_sdc1():
+    spec = importlib.util.spec_from_file_location("full_sdc1", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def node(jobid, rule, benchmark, *, threads=1, checkpoint=False, needrun=False, **wildcards):
+    return {"id": jobid, "value": {"jobid": jobid, "label": rule, "rule": rule,
+                                   "wildcards": {"dataset": "tiny", **wildcards}, "benchmark": benchmark,
+                                   "threads": threads, "checkpoint": checkpoint, "needrun": needrun}}
+
+
+def write_benchmark(run: Path, path: str, wall: float, cpu: float, rss: str) -> None:
+    target = run / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(HEADER + f"{wall}\t0:00:{int(wall):02d}\t{rss}\t0\t0\t0\t0\t0\t50\t{cpu}\n")
+
+
+def tiny_dag() -> dict:
+    """simulate -> plan_tiles -> two tiles -> merge -> score <- simulate, plus the target rule `all`."""
+    b = "benchmarks/tiny"
+    nodes = [
+        node(0, "all", None),
+        node(1, "score", f"{b}/score/560.tsv", freq="560"),
+        node(2, "merge_tiles", f"{b}/merge_tiles/560.tsv", freq="560"),
+        node(3, "find_sources_tile", f"{b}/find_sources_tile/560_r0c1.tsv", freq="560", tile="r0c1"),
+        node(4, "find_sources_tile", f"{b}/find_sources_tile/560_r0c0.tsv", freq="560", tile="r0c0"),
+        node(5, "plan_tiles", f"{b}/plan_tiles/560.tsv", checkpoint=True, freq="560"),
+        node(6, "simulate", f"{b}/simulate/560.tsv", threads=2, freq="560"),
+    ]
+    edges = [(1, 0), (2, 1), (6, 1), (3, 2), (4, 2), (5, 3), (5, 4), (6, 5)]
+    return {"nodes": nodes, "edges": [{"u": u, "v": v} for u, v in edges]}
+
+
+@pytest.fixture()
+def run(tmp_path: Path) -> Path:
+    b = "benchmarks/tiny"
+    write_benchmark(tmp_path, f"{b}/simulate/560.tsv", 10.0, 18.0, "300.5")
+    write_benchmark(tmp_path, f"{b}/plan_tiles/560.tsv", 1.0, 0.9, "100")
+    write_benchmark(tmp_path, f"{b}/find_sources_tile/560_r0c0.tsv", 100.0, 95.0, "4000")
+    write_benchmark(tmp_path, f"{b}/find_sources_tile/560_r0c1.tsv", 60.0, 58.0, "3000")
+    write_benchmark(tmp_path, f"{b}/merge_tiles/560.tsv", 2.0, 1.5, "-")  # Snakemake measured no memory
+    write_benchmark(tmp_path, f"{b}/score/560.tsv", 5.0, 4.0, "500")
+    scores = tmp_path / "results/tiny/scores/560mhz.json"
+    scores.parent.mkdir(parents=True)
+    scores.write_text(json.dumps({"score": 1739.123, "n_det": 2500, "n_match": 2300, "n_false": 200,
+                                  "classification": {"macro_f1": 0.612345}}))
+    return tmp_path
+
+
+def test_complete_record(full_sdc1, run):
+    record = full_sdc1.build_record(tiny_dag(), run, command="make bench-full")
+    assert record["complete"] is True and record["missing"] == [] and record["stale"] == []
+    assert record["dataset"] == "tiny"
+    assert record["not_benchmarked"] == ["all"]
+    assert [(j["rule"], j["wildcards"]) for j in record["jobs"]] == [
+        ("find_sources_tile", "freq=560,tile=r0c0"), ("find_sources_tile", "freq=560,tile=r0c1"),
+        ("merge_tiles", "freq=560"), ("plan_tiles", "freq=560"), ("score", "freq=560"),
+        ("simulate", "freq=560"),
+    ]
+    simulate = record["jobs"][-1]
+    assert simulate == {"rule": "simulate", "wildcards": "freq=560", "wall_s": 10.0, "cpu_s": 18.0,
+                        "max_rss_mb": 300.5, "threads": 2}
+    assert record["jobs"][2]["max_rss_mb"] is None
+    assert record["totals"] == {
+        "jobs": 6, "cpu_h": round(177.4 / 3600, 3), "wall_h_sum": round(178 / 3600, 3),
+        "max_rss_mb": 4000.0, "max_rss_job": "find_sources_tile[freq=560,tile=r0c0]",
+    }
+    # Critical path simulate -> plan -> tile r0c0 -> merge -> score, tiles side by side.
+    assert record["schedule"]["one_node_32_cores_wall_s"] == pytest.approx(118.0)
+    assert record["schedule"]["three_nodes_32_cores_wall_s"] == pytest.approx(118.0)
+    assert record["frequencies"] == {"560": {"n_det": 2500, "n_match": 2300, "n_false": 200, "score": 1739.12,
+                                             "macro_f1": 0.6123}}
+    assert record["command"] == "make bench-full"
+    table = full_sdc1.format_table(record)
+    assert "find_sources_tile" in table and "PARTIAL" not in table
+    json.dumps(record)  # serialisable as it is
+
+
+def test_unfinished_run_is_partial_and_invents_nothing(full_sdc1, run):
+    (run / "benchmarks/tiny/find_sources_tile/560_r0c1.tsv").unlink()
+    (run / "benchmarks/tiny/score/560.tsv").unlink()
+    record = full_sdc1.build_record(tiny_dag(), run)
+    assert record["complete"] is False
+    assert record["missing"] == ["find_sources_tile[freq=560,tile=r0c1]", "score[freq=560]"]
+    assert len(record["jobs"]) == 4
+    assert "score" not in {j["rule"] for j in record["jobs"]}
+    # The missing tile is not in the schedule: the measured chain alone.
+    assert record["schedule"]["one_node_32_cores_wall_s"] == pytest.approx(113.0)
+    assert "partial" in record["schedule"]["note"]
+    assert "PARTIAL" in full_sdc1.format_table(record)
+
+
+def test_checkpoint_still_to_run_and_stale_jobs_make_it_partial(full_sdc1, run):
+    dag = tiny_dag()
+    dag["nodes"][5]["value"]["needrun"] = True  # plan_tiles: its tile jobs may not all be known yet
+    dag["nodes"][6]["value"]["needrun"] = True
+    record = full_sdc1.build_record(dag, run)
+    assert record["complete"] is False
+    assert record["unresolved_checkpoints"] == ["plan_tiles[freq=560]"]
+    assert record["stale"] == ["plan_tiles[freq=560]", "simulate[freq=560]"]
+    assert record["missing"] == []
+
+
+def test_dependencies_bridge_unmeasured_jobs(full_sdc1, run):
+    jobs = {j.jobid: j for j in full_sdc1.parse_dag(tiny_dag())}
+    assert jobs[2].deps == (3, 4) and jobs[2].name == "merge_tiles[freq=560]"
+    measured = {1, 2, 6}  # the tiles and the plan unmeasured: merge needs simulate through them
+    assert full_sdc1.measured_ancestors(jobs[2], jobs, measured) == {6}
+
+
+def test_plain_d3dag_is_refused(full_sdc1, run):
+    plain = {"nodes": [{"id": 0, "value": {"jobid": 0, "label": "score", "rule": "score"}}], "edges": []}
+    with pytest.raises(ValueError, match="no wildcards"):
+        full_sdc1.build_record(plain, run)
+
+
+def test_read_benchmark_averages_repeats(full_sdc1, tmp_path):
+    path = tmp_path / "b.tsv"
+    rows = ["2.0\t0:00:02\t100\t0\t0\t0\t0\t0\t50\t1.0", "4.0\t0:00:04\t300\t0\t0\t0\t0\t0\t50\tNA"]
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    assert full_sdc1.read_benchmark(path) == {"wall_s": 3.0, "cpu_s": 1.0, "max_rss_mb": 300.0}
+    assert full_sdc1.read_benchmark(tmp_path / "absent.tsv") is None
+
+
+def test_dag_command_keeps_targets_last(full_sdc1):
+    command = full_sdc1.dag_command(["--configfile", "a.yaml", "--", "results/x.json"])
+    assert command[-2:] == ["--", "results/x.json"]
+    assert "--d3dag" in command and "--forceall" not in command
