@@ -298,24 +298,74 @@ def build_record(d3dag: Mapping[str, Any], run_dir: Path, *, dataset: str | None
     if missing or unresolved or stale:
         schedule["note"] = "partial record: the measured jobs only"
 
+    totals = {
+        "jobs": len(records),
+        "cpu_h": round(sum(r["cpu_s"] or 0.0 for r in records) / 3600, 3),
+        "wall_h_sum": round(sum(r["wall_s"] for r in records) / 3600, 3),
+        "max_rss_mb": peak[0],
+        "max_rss_job": peak[1],
+    }
     return {
         "dataset": dataset,
         "jobs": records,
+        "tiles": tile_balance(records),
+        "goals": goals(totals, schedule),
         "frequencies": read_scores(run_dir, dataset),
         "schedule": schedule,
-        "totals": {
-            "jobs": len(records),
-            "cpu_h": round(sum(r["cpu_s"] or 0.0 for r in records) / 3600, 3),
-            "wall_h_sum": round(sum(r["wall_s"] for r in records) / 3600, 3),
-            "max_rss_mb": peak[0],
-            "max_rss_job": peak[1],
-        },
+        "totals": totals,
         "complete": not missing and not unresolved and not stale,
         "missing": sorted(missing, key=natural_key),
         "unresolved_checkpoints": unresolved,
         "stale": sorted(stale, key=natural_key),
         "not_benchmarked": sorted({job.rule for job in dag_jobs if job.benchmark is None}),
         "command": command,
+    }
+
+
+#: Issue 13's goals for the whole SDC1: CPU hours in all, peak memory of any job, and the
+#: wall time of the measured jobs list-scheduled on one 32-core, 90 GB node.
+GOALS = {"cpu_h": 6.0, "max_rss_mb": 12000.0, "one_node_32_cores_wall_s": 1200.0, "max_tile_cpu_share": 0.04}
+
+
+def tile_balance(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per frequency: how the tile jobs share the source-finding CPU time.
+
+    ``max_cpu_share`` is the longest tile's share of the summed tile CPU time: on many
+    cores the wall time is set by that tile, not by the total divided by the cores.
+    """
+    by_freq: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for job in records:
+        if job["rule"] == "find_sources_tile":
+            freq = dict(part.split("=", 1) for part in job["wildcards"].split(","))["freq"]
+            by_freq[freq].append(job)
+    out = {}
+    for freq, jobs in sorted(by_freq.items(), key=lambda item: int(item[0])):
+        cpu = [j["cpu_s"] or 0.0 for j in jobs]
+        longest = max(jobs, key=lambda j: j["cpu_s"] or 0.0)
+        out[freq] = {
+            "tiles": len(jobs),
+            "cpu_s": round(sum(cpu), 1),
+            "max_cpu_s": longest["cpu_s"],
+            "max_cpu_share": round(max(cpu) / sum(cpu), 4) if sum(cpu) else None,
+            "longest": longest["wildcards"],
+            "max_wall_s": max(j["wall_s"] for j in jobs),
+            "max_rss_mb": max((j["max_rss_mb"] or 0.0) for j in jobs),
+        }
+    return out
+
+
+def goals(totals: Mapping[str, Any], schedule: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each goal of :data:`GOALS` beside the measured figure (None where not measured)."""
+    measured = {
+        "cpu_h": totals["cpu_h"],
+        "max_rss_mb": totals["max_rss_mb"],
+        "one_node_32_cores_wall_s": schedule.get("one_node_32_cores_wall_s"),
+    }
+    return {
+        name: {"goal": goal, "measured": measured.get(name),
+               "met": None if measured.get(name) is None else measured[name] <= goal}
+        for name, goal in GOALS.items()
+        if name in measured
     }
 
 
@@ -350,6 +400,14 @@ def format_table(record: Mapping[str, Any]) -> str:
             f"{freq} MHz: score {scores['score']}, {scores['n_det']} detections, "
             f"{scores['n_match']} matches, {scores['n_false']} false, macro F1 {scores['macro_f1']}"
         )
+    for freq, tiles in record.get("tiles", {}).items():
+        lines.append(
+            f"{freq} MHz tiles: {tiles['tiles']} jobs, {tiles['cpu_s']} CPU s, longest {tiles['max_cpu_s']} CPU s "
+            f"({tiles['longest']}), {tiles['max_cpu_share'] or 0:.1%} of the tiles' CPU time (goal <= "
+            f"{GOALS['max_tile_cpu_share']:.0%}); peak {tiles['max_rss_mb']} MB"
+        )
+    for name, goal in record.get("goals", {}).items():
+        lines.append(f"goal {name} <= {goal['goal']:g}: measured {goal['measured']}, met: {goal['met']}")
     if not record["complete"]:
         lines.append(
             f"PARTIAL: {len(record['missing'])} job(s) without a benchmark file, "

@@ -149,3 +149,21 @@ def test_dag_command_keeps_targets_last(full_sdc1):
     command = full_sdc1.dag_command(["--configfile", "a.yaml", "--", "results/x.json"])
     assert command[-2:] == ["--", "results/x.json"]
     assert "--d3dag" in command and "--forceall" not in command
+
+
+def test_tile_balance_and_goals(full_sdc1):
+    jobs = [
+        {"rule": "find_sources_tile", "wildcards": f"freq=560,tile=r{i:05d}c00000", "wall_s": 10.0 + i,
+         "cpu_s": cpu, "max_rss_mb": 100.0 * (i + 1), "threads": 1}
+        for i, cpu in enumerate([10.0, 30.0, 60.0])
+    ] + [{"rule": "catalogue", "wildcards": "freq=560", "wall_s": 5.0, "cpu_s": 5.0, "max_rss_mb": 50.0,
+          "threads": 1}]
+    balance = full_sdc1.tile_balance(jobs)
+    assert list(balance) == ["560"]
+    assert balance["560"]["tiles"] == 3 and balance["560"]["cpu_s"] == 100.0
+    assert balance["560"]["max_cpu_share"] == 0.6 and balance["560"]["longest"] == "freq=560,tile=r00002c00000"
+    assert balance["560"]["max_rss_mb"] == 300.0
+    met = full_sdc1.goals({"cpu_h": 7.0, "max_rss_mb": 300.0}, {"one_node_32_cores_wall_s": 100.0})
+    assert met["cpu_h"]["met"] is False and met["max_rss_mb"]["met"] is True
+    assert met["one_node_32_cores_wall_s"] == {"goal": 1200.0, "measured": 100.0, "met": True}
+    assert full_sdc1.goals({"cpu_h": 1.0, "max_rss_mb": None}, {})["max_rss_mb"]["met"] is None
