@@ -72,11 +72,12 @@ DefMemPerCPU=1000
 SchedulerType=sched/backfill
 # No slurmdbd: sacct has nothing to read, so Snakemake checks status with squeue.
 # Finished jobs stay visible to 'squeue --states=all' for MinJobAge seconds
-# (the plugin wants >= 3x slurm-init-seconds-before-status-checks).
+# (the plugin wants >= 3x slurm-init-seconds-before-status-checks; the tests read every job of
+# a run, up to RUN_TIMEOUT = 20 min long, from squeue).
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-MinJobAge=600
+MinJobAge=1800
 ReturnToService=2
 SlurmctldTimeout=30
 SlurmdTimeout=60
