@@ -167,3 +167,8 @@ def test_tile_balance_and_goals(full_sdc1):
     assert met["cpu_h"]["met"] is False and met["max_rss_mb"]["met"] is True
     assert met["one_node_32_cores_wall_s"] == {"goal": 1200.0, "measured": 100.0, "met": True}
     assert full_sdc1.goals({"cpu_h": 1.0, "max_rss_mb": None}, {})["max_rss_mb"]["met"] is None
+    # A partial record leaves the sums open, but a peak over budget is a miss all the same.
+    partial = full_sdc1.goals({"cpu_h": 1.0, "max_rss_mb": 13000.0}, {"one_node_32_cores_wall_s": 10.0},
+                              complete=False)
+    assert partial["cpu_h"]["met"] is None and partial["one_node_32_cores_wall_s"]["met"] is None
+    assert partial["max_rss_mb"]["met"] is False
