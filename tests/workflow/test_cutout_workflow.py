@@ -47,9 +47,13 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
         "core_frac", "b_maj", "b_min", "pa", "size", "class",
     ]
     assert len(submission) == score["n_det"] + 1
-    for rule in ("pb_correct", "find_sources", "catalogue", "calibrate", "label", "train", "predict", "score"):
-        assert (workflow_dir / "benchmarks" / "sdc1_cutout_small" / rule / "560.tsv").exists(), rule
-        assert (workflow_dir / "logs" / "sdc1_cutout_small" / rule / "560.log").exists(), rule
+    # The default tiling keeps the small cutout whole: one tile, its plan and its merge.
+    jobs = ("pb_correct", "plan_tiles", "find_sources_tile", "merge_tiles", "catalogue", "calibrate", "label",
+            "train", "predict", "score")
+    for rule in jobs:
+        name = "560_r00000c00000" if rule == "find_sources_tile" else "560"
+        assert (workflow_dir / "benchmarks" / "sdc1_cutout_small" / rule / f"{name}.tsv").exists(), rule
+        assert (workflow_dir / "logs" / "sdc1_cutout_small" / rule / f"{name}.log").exists(), rule
     # No half-written files are left behind by the atomic writers.
     assert not list(results.rglob("*.part"))
 
@@ -63,7 +67,7 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
     changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
     planned = planned_rules(changed.stdout)
     assert {"catalogue", "calibrate", "predict", "score"} <= planned
-    assert not planned & {"download_cutout", "pb_correct", "find_sources"}
+    assert not planned & {"download_cutout", "pb_correct", "background", "plan_tiles", "find_sources_tile"}
 
     # A classifier hyper-parameter reruns training and what follows, never source finding.
     override.write_text("classifier:\n  n_estimators: 50\n")

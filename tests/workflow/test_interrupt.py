@@ -31,10 +31,11 @@ pytestmark = pytest.mark.workflow
 
 DATASET = "sdc1_cutout_small"
 #: The job killed mid-run, and a log line that shows it is under way (PyBDSF's own).
-KILLED_RULE = "find_sources"
+KILLED_RULE = "find_sources_tile"
+KILLED_LOG = "560_r00000c00000.log"  # the default tiling keeps the small cutout whole: one tile
 UNDER_WAY = "PyBDSF"
 #: Rules that had finished when the job was killed: the resumed run must not redo them.
-FINISHED_BEFORE_KILL = {"download_cutout", "pb_correct", "background"}
+FINISHED_BEFORE_KILL = {"download_cutout", "pb_correct", "background", "plan_tiles"}
 #: Keys of measured resources (wall time, memory): they differ from run to run.
 TIMING_KEYS = re.compile(r"(^|_)(wall|rss|time|seconds|s_total|s_max)($|_)")
 
@@ -127,13 +128,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory, sdc1_sample: Path) -> Runs:
     clean = start(clean_dir, "--cores", "2", *config)
     killed = start(killed_dir, "--cores", "2", *config, tmpdir=base / "killed-tmp")
     try:
-        wait_until_running(killed, killed_dir / "logs" / DATASET / KILLED_RULE / "560.log")
+        wait_until_running(killed, killed_dir / "logs" / DATASET / KILLED_RULE / KILLED_LOG)
         os.killpg(killed.pid, signal.SIGKILL)
         killed.wait()
         results = killed_dir / "results" / DATASET
         after_kill = files_under(results)
         marked_incomplete = len(list((killed_dir / ".snakemake" / "incomplete").iterdir()))
-        outputs = [results / "sources" / "560mhz.parquet", results / "sources" / "560mhz_gaussians.parquet"]
+        tile = results / "tiles" / "560mhz" / "r00000c00000"
+        outputs = [tile.with_suffix(".parquet"), tile.with_name(f"{tile.name}_gaussians.parquet"),
+                   results / "sources" / "560mhz.parquet", results / "sources" / "560mhz_gaussians.parquet"]
         killed_outputs_present = [str(p) for p in outputs if p.exists()]
         # Every file left under its final name is whole.
         for path in results.rglob("*"):

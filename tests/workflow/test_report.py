@@ -104,12 +104,14 @@ def test_report_has_figures_and_summary_table(report_run: Path) -> None:
     stages = {row["stage"]: row for row in json.loads((report_run / f"results/{DATASET}/summary.json").read_text())["stages"]}
     assert stages["figures"]["jobs"] == len(FREQUENCIES)
     assert stages["spectral_figure"]["jobs"] == 1
-    assert stages["find_sources"]["jobs"] == len(FREQUENCIES)
+    # The default tiling keeps these small images whole: one tile each.
+    assert stages["find_sources_tile"]["jobs"] == len(FREQUENCIES)
+    assert stages["plan_tiles"]["jobs"] == stages["merge_tiles"]["jobs"] == len(FREQUENCIES)
 
 
 def test_long_steps_log_progress(report_run: Path) -> None:
     for freq in FREQUENCIES:
-        log = (report_run / f"logs/{DATASET}/find_sources/{freq}.log").read_text()
+        log = (report_run / f"logs/{DATASET}/find_sources_tile/{freq}_r00000c00000.log").read_text()
         assert re.search(r"tile r0+c0+ \(1 of 1\)", log), log[:500]
         assert re.search(r"PyBDSF: islands fitted: (\d+)/\1 \(100%\)", log), log[-2000:]
 
