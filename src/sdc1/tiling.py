@@ -147,10 +147,11 @@ def plan_tiles(shape: tuple[int, int], tile_size: int, overlap: int, min_size: i
     """
     row_splits = axis_splits(shape[0], tile_size, overlap)
     col_splits = axis_splits(shape[1], tile_size, overlap)
+    # Named by their core's first row and column, as plan_tiles_by_work names them.
     tiles = [
-        Tile(f"r{iy:03d}c{ix:03d}", rows, cols, core_rows, core_cols)
-        for iy, (core_rows, rows) in enumerate(row_splits)
-        for ix, (core_cols, cols) in enumerate(col_splits)
+        Tile(f"r{core_rows[0]:05d}c{core_cols[0]:05d}", rows, cols, core_rows, core_cols)
+        for core_rows, rows in row_splits
+        for core_cols, cols in col_splits
     ]
     if len(tiles) > 1:
         smallest = min(min(t.shape) for t in tiles)
