@@ -51,7 +51,7 @@ GROUPED = ("find_sources_tile", "merge_tiles")
 PROFILES = ("--profile", str(REPO / "profiles" / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile"))
 SLURM_LOGS = Path(".snakemake") / "slurm_logs"
 RUN_TIMEOUT = 1200  # seconds for one whole run (local or Slurm), counted from its start
-KILL_TIMEOUT = 600  # seconds to see the job to cancel running (simulate, pb_correct, background and plan_tiles come first)
+KILL_TIMEOUT = 600  # seconds to see the job to cancel running (after simulate ... plan_tiles)
 COMMAND_TIMEOUT = 30  # seconds for one squeue/sinfo/scancel call
 
 
