@@ -32,17 +32,15 @@ def plan_tile_names(plan_path) -> list[str]:
 
 
 def tile_mem_mb(wildcards, input, attempt) -> int:
-    """Memory for PyBDSF on this tile, as the plan predicts it, more on each retry.
+    """Memory for PyBDSF on this tile, as its plan predicts it (`mem_mb`), more on each retry.
 
-    Measured peaks at SDC1 560 MHz density are ~190 bytes per pixel plus ~250 MB
-    (`make bench`: 970 MB untiled at 2048^2, 3.2 GB at 4096^2; the full 32768^2
-    field: 4.2 GB for a central 4608^2 tile). The plan asks 200 bytes per pixel
-    plus 500 MB (`sdc1.tiling.tile_memory_mb`).
+    The plan's prediction (`sdc1.tiling.tile_memory_mb`: 200 bytes per pixel plus
+    500 MB) covers the measured ~190 bytes per pixel plus ~250 MB at SDC1 560 MHz
+    density (the full 32768^2 field: 4.2 GB for a central 4608^2 tile).
     """
     with open(input.plan) as handle:
         tile = next(t for t in json.load(handle)["tiles"] if t["name"] == wildcards.tile)
-    pixels = (tile["rows"][1] - tile["rows"][0]) * (tile["cols"][1] - tile["cols"][0])
-    return int(200 * pixels / 1e6 * attempt) + 500
+    return int(tile["mem_mb"] * attempt)
 
 
 def planned_tiles(wildcards) -> dict[str, list[str]]:
