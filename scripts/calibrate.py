@@ -3,7 +3,7 @@
 from astropy.io import fits
 
 from sdc1.calibrate import fit_out_of_fold
-from sdc1.catalogue import beam_arcsec_from_header
+from sdc1.beam import beam_arcsec_from_header
 from sdc1.io import read_sdc1_catalogue, read_table, write_table
 from sdc1.logs import job_log
 from sdc1.sky import in_training_area

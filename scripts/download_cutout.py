@@ -1,6 +1,6 @@
 """Snakemake entry point: fetch a real SDC1 cutout, its primary beam and truth (mirror first, md5-checked)."""
 
-from sdc1.fetch import find_entry, load_manifest, fetch_file
+from sdc1.download import find_entry, load_manifest, fetch_file
 from sdc1.logs import job_log
 
 with job_log(snakemake.log[0]) as logger:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sdc1.fetch import fetch_file, find_entry, load_manifest
+from sdc1.download import fetch_file, find_entry, load_manifest
 from sdc1.io import read_sdc1_catalogue, write_sdc1_truth
 from sdc1.logs import job_log
 from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue

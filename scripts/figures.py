@@ -7,8 +7,8 @@ import numpy as np
 from astropy.wcs import WCS
 
 from sdc1 import plots
-from sdc1.calibrate import match_to_truth
-from sdc1.catalogue import beam_arcsec_from_header
+from sdc1.match import match_to_truth
+from sdc1.beam import beam_arcsec_from_header
 from sdc1.io import atomic_path, celestial_header, read_image, read_sdc1_catalogue, read_table
 from sdc1.logs import job_log
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 
-from sdc1.catalogue import beam_arcsec_from_header
+from sdc1.beam import beam_arcsec_from_header
 from sdc1.classify import label_sources
 from sdc1.io import read_sdc1_catalogue, read_table, write_table
 from sdc1.logs import job_log

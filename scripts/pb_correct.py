@@ -1,6 +1,6 @@
 """Snakemake entry point: check the inputs, then correct for the primary beam."""
 
-from sdc1.beam import correct_primary_beam
+from sdc1.primary_beam import correct_primary_beam
 from sdc1.logs import job_log, log_progress
 from sdc1.validate import check_image, check_primary_beam
 

@@ -3,7 +3,7 @@
 import joblib
 from astropy.io import fits
 
-from sdc1.evaluate import evaluate_frequency
+from sdc1.score import score_frequency
 from sdc1.io import read_sdc1_catalogue, read_table, write_json
 from sdc1.logs import job_log
 from sdc1.sky import image_inside_training_area
@@ -17,7 +17,7 @@ with job_log(snakemake.log[0]) as logger:
     if fallback:
         logger.warning("%d MHz: classes are the fallback (every source class %d): %s",
                        freq, fallback["class"], fallback["reason"])
-    result = evaluate_frequency(
+    result = score_frequency(
         read_table(snakemake.input.predictions),
         read_table(snakemake.input.labels),
         read_sdc1_catalogue(snakemake.input.truth[0]),

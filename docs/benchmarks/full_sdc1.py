@@ -206,7 +206,7 @@ def measured_ancestors(job: DagJob, by_id: Mapping[int, DagJob], measured: set[i
 
 
 def read_scores(run_dir: Path, dataset: str) -> dict[str, dict[str, Any]]:
-    """Per-frequency scores from ``results/<dataset>/scores/<freq>mhz.json`` (see :mod:`sdc1.evaluate`)."""
+    """Per-frequency scores from ``results/<dataset>/scores/<freq>mhz.json`` (see :mod:`sdc1.score`)."""
     frequencies = {}
     for path in (run_dir / "results" / dataset / "scores").glob("*mhz.json"):
         result = json.loads(path.read_text())

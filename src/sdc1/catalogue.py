@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 
+from sdc1.beam import beam_arcsec_from_header
 from sdc1.io import SDC1_COLUMNS
 from sdc1.sky import wrap_ra
 
@@ -161,13 +162,6 @@ def core_fraction(
     )
     frac = np.clip(np.nan_to_num(frac), 0.0, 1.0)
     return np.where(n > 1, frac, 0.0)
-
-
-def beam_arcsec_from_header(header: fits.Header) -> float:
-    """Restoring-beam FWHM in arcsec: geometric mean of BMAJ and BMIN (degrees)."""
-    bmaj = float(header["BMAJ"])
-    bmin = float(header.get("BMIN", bmaj))
-    return float(np.sqrt(bmaj * bmin) * DEG_TO_ARCSEC)
 
 
 def to_sdc1(

@@ -271,7 +271,7 @@ def label_sources(
         Only rows with both a match and ``in_training_area`` may train a model;
         matched rows outside it are the evaluation set.
     """
-    from sdc1.calibrate import match_to_truth
+    from sdc1.match import match_to_truth
     from sdc1.sky import in_training_area
 
     catalogue = catalogue.reset_index(drop=True)

@@ -22,34 +22,9 @@ import pandas as pd
 from astropy.io import fits
 from astropy.table import Table
 
-__all__ = ["beam_from_header", "find_sources", "read_bdsf_fits_catalogue"]
+from sdc1.beam import beam_from_header
 
-
-def beam_from_header(header: fits.Header) -> tuple[float, float, float]:
-    """Return the restoring beam ``(BMAJ, BMIN, BPA)`` in degrees from a FITS header.
-
-    SDC1 images carry BMAJ and BMIN but no BPA keyword; a missing BPA is taken
-    to be 0.
-
-    Parameters
-    ----------
-    header : astropy.io.fits.Header
-        Image header with ``BMAJ`` and ``BMIN`` in degrees.
-
-    Returns
-    -------
-    tuple of float
-        ``(bmaj, bmin, bpa)`` in degrees, as PyBDSF's ``beam`` option expects.
-
-    Raises
-    ------
-    KeyError
-        If the header has no ``BMAJ`` keyword.
-    """
-    bmaj = float(header["BMAJ"])
-    bmin = float(header.get("BMIN", bmaj))
-    bpa = float(header.get("BPA", 0.0))
-    return bmaj, bmin, bpa
+__all__ = ["find_sources", "read_bdsf_fits_catalogue"]
 
 
 def read_bdsf_fits_catalogue(path: str | os.PathLike) -> pd.DataFrame:

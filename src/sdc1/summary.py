@@ -16,7 +16,7 @@ FREQUENCY_COLUMNS = (
 
 
 def frequency_row(scores: Mapping[str, Any]) -> dict[str, Any]:
-    """The summary row of one score file (``sdc1.evaluate.evaluate_frequency``'s output)."""
+    """The summary row of one score file (``sdc1.score.score_frequency``'s output)."""
     baselines = scores.get("baselines", {})
     return {
         "freq": int(scores["freq"]),

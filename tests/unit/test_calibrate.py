@@ -10,9 +10,9 @@ from sdc1.calibrate import (
     apply_calibration,
     fit_calibration,
     fit_out_of_fold,
-    match_to_truth,
     spatial_folds,
 )
+from sdc1.match import match_to_truth
 
 BEAM = 1.5
 FAST = {"max_iter": 40, "min_samples_leaf": 10}

@@ -116,7 +116,7 @@ def test_decision_weights_reach_the_bundle_only_when_asked() -> None:
 
 
 def test_metrics_by_snr_judges_each_floor_on_its_own_sources():
-    from sdc1.evaluate import metrics_by_snr
+    from sdc1.score import metrics_by_snr
 
     true = np.array([1, 2, 3, 3, 1, 2, 3, 3])
     snr = np.array([5, 5, 5, 5, 30, 30, 30, 30])

@@ -15,7 +15,7 @@ from astropy.io import fits
 
 from sdc1.catalogue import to_sdc1
 from sdc1.classify import CLASSES, ClassifierSettings, fallback_reason, train_frequency
-from sdc1.evaluate import evaluate_frequency
+from sdc1.score import score_frequency
 from sdc1.io import SDC1_COLUMNS, InputError, write_json
 from sdc1.validate import check_background_rms
 
@@ -141,7 +141,7 @@ def test_evaluation_without_sources_scores_zero_and_reports_the_fallback(tmp_pat
     labels = pd.DataFrame({"id": pd.Series(dtype=int), "true_class": pd.Series(dtype=float),
                            "in_training_area": pd.Series(dtype=bool)})
     fallback = {"class": 3, "reason": "no labelled sources in the 9200 MHz training area"}
-    result = evaluate_frequency(empty_predictions(), labels, truth, 9200, whole_image_training=False,
+    result = score_frequency(empty_predictions(), labels, truth, 9200, whole_image_training=False,
                                 primary="multi", fallback=fallback)
     assert (result["score"], result["n_det"], result["n_false"]) == (0.0, 0, 0)
     assert result["classification"]["fallback"] == fallback

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sdc1.fetch import ResumableDownloader
+from sdc1.download import ResumableDownloader
 from sdc1.logs import job_log
 from sdc1.simulate.dataset import write_synthetic_field
 from sdc1.simulate.render import Components, render_field
@@ -75,7 +75,7 @@ def test_download_logs_progress_when_not_on_a_terminal(tmp_path: Path, caplog: p
     downloader = ResumableDownloader(tmp_path / "f.part", progressbar=True)
     downloader._stream(FakeResponse(data, 1 << 15), 0, len(data))
     sys.stderr.close()
-    lines = messages(caplog, "sdc1.fetch")
+    lines = messages(caplog, "sdc1.download")
     assert (tmp_path / "f.part").read_bytes() == data
     assert 9 <= len(lines) <= 11, lines
     assert lines[-1].startswith("f.part: 1.0 of 1.0 MiB (100%)")
@@ -84,16 +84,16 @@ def test_download_logs_progress_when_not_on_a_terminal(tmp_path: Path, caplog: p
 
 def test_download_of_unknown_size_logs_by_volume(tmp_path: Path, caplog: pytest.LogCaptureFixture,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import sdc1.fetch as fetch
+    import sdc1.download as download
 
     caplog.set_level(logging.INFO, logger="sdc1")
     monkeypatch.setattr(sys, "stderr", open(tmp_path / "stderr.txt", "w"))
-    report = fetch._byte_progress("x.fits", 0, None, step=1000)
+    report = download._byte_progress("x.fits", 0, None, step=1000)
     for done in range(0, 5001, 250):
         report(done)
     report(5100, final=True)
     sys.stderr.close()
-    lines = messages(caplog, "sdc1.fetch")
+    lines = messages(caplog, "sdc1.download")
     assert len(lines) == 6 and lines[-1].startswith("x.fits: 0.0 MiB")
 
 

@@ -9,7 +9,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.sourcefind import beam_from_header, find_sources
+from sdc1.beam import beam_from_header
+from sdc1.sourcefind import find_sources
 
 BEAM_ARCSEC = 1.5
 PIX_ARCSEC = 0.6

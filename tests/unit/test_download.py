@@ -1,4 +1,4 @@
-"""Tests of sdc1.fetch against a local HTTP server on 127.0.0.1 (no outside network)."""
+"""Tests of sdc1.download against a local HTTP server on 127.0.0.1 (no outside network)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sdc1.fetch import (
+from sdc1.download import (
     FetchError,
     ManifestEntry,
     fetch_file,

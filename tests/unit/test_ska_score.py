@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sdc1.io import SDC1_COLUMNS, read_sdc1_catalogue
-from sdc1.score import ATTRIBUTES, score_catalogue
+from sdc1.ska_score import ATTRIBUTES, score_catalogue
 
 SAMPLE_DIR = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
 

@@ -9,7 +9,7 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.beam import correct_block, correct_primary_beam, regrid_primary_beam
+from sdc1.primary_beam import correct_block, correct_primary_beam, regrid_primary_beam
 from sdc1.io import InputError, celestial_header, read_image
 
 

@@ -1,0 +1,125 @@
+"""Scoring SDC1 catalogues with the reference scorer, ska-sdc.
+
+:func:`score_catalogue` wraps :class:`ska_sdc.Sdc1Scorer` and returns a plain,
+JSON-serialisable dictionary: the SDC1 score, detection and match counts, and
+the mean per-attribute scores of the matched sources.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sdc1.io import SDC1_COLUMNS
+
+__all__ = ["ATTRIBUTES", "score_catalogue"]
+
+#: Per-source attributes scored by ska-sdc, in its order.
+ATTRIBUTES: tuple[str, ...] = ("position", "flux", "b_maj", "b_min", "pa", "core_frac", "class")
+
+
+def _empty_result(n_det: int, mode: int, train: bool, freq: int) -> dict[str, Any]:
+    return {
+        "freq": int(freq),
+        "mode": int(mode),
+        "train": bool(train),
+        "score": 0.0,
+        "score_det": 0.0,
+        "n_det": int(n_det),
+        "n_match": 0,
+        "n_bad": 0,
+        "n_false": int(n_det),
+        "acc_pc": 0.0,
+        "mean_attribute_scores": {a: None for a in ATTRIBUTES},
+    }
+
+
+def _finite(value: Any) -> float:
+    value = float(value)
+    return value if math.isfinite(value) else 0.0
+
+
+def score_catalogue(
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    freq: int,
+    *,
+    train: bool,
+    mode: int = 0,
+) -> dict[str, Any]:
+    """Score an SDC1 catalogue against a truth catalogue with ska-sdc.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Submission with at least the 12 SDC1 columns (extra columns are ignored).
+    truth : pandas.DataFrame
+        Truth catalogue with the 12 SDC1 columns.
+    freq : int
+        Frequency in MHz: 560, 1400 or 9200.
+    train : bool
+        True scores only sources inside that frequency's SDC1 training area,
+        False only those outside it (ska-sdc's convention).
+    mode : int, optional
+        ska-sdc position mode: 0 core positions, 1 centroid positions.
+
+    Returns
+    -------
+    dict
+        ``score``, ``score_det`` (summed per-source scores), ``n_det``,
+        ``n_match``, ``n_bad`` (candidate matches rejected), ``n_false``,
+        ``acc_pc`` (mean per-source score of matches, in percent) and
+        ``mean_attribute_scores`` (position, flux, b_maj, b_min, pa, core_frac,
+        class: means over matched sources, None when nothing matched), plus
+        ``freq``, ``mode`` and ``train``. All values are plain Python types.
+        An empty catalogue scores 0 with no error.
+    """
+    from ska_sdc import Sdc1Scorer  # heavy import, needed only here
+    from ska_sdc.sdc1.utils.prep import clean_catalogue, refine_area
+
+    columns = list(SDC1_COLUMNS)
+    sub = catalogue.loc[:, columns].copy() if len(catalogue) else pd.DataFrame(columns=columns)
+    if len(sub) == 0:
+        return _empty_result(0, mode, train, freq)
+    # ska-sdc fails on an empty side after its area cut: nothing to match is a score of 0.
+    n_det = len(refine_area(clean_catalogue(sub.copy()), int(freq), train))
+    n_truth = len(refine_area(clean_catalogue(truth.loc[:, columns].copy()), int(freq), train))
+    if n_det == 0 or n_truth == 0:
+        return _empty_result(n_det, mode, train, freq)
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    previous_disable = logging.root.manager.disable
+    logging.disable(logging.INFO)  # ska-sdc logs every step at INFO on the root logger
+    try:
+        scorer = Sdc1Scorer(sub.reset_index(drop=True), truth.loc[:, columns].copy(), int(freq))
+        result = scorer.run(mode=mode, train=train, detail=True)
+    finally:
+        logging.disable(previous_disable)
+        for handler in root.handlers[:]:  # undo ska-sdc's logging.basicConfig
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+    scores_df = getattr(result, "scores_df", None)
+    if scores_df is None or len(scores_df) == 0 or int(result.n_match) == 0:
+        out = _empty_result(int(result.n_det), mode, train, freq)
+        out["score"] = _finite(result.value)
+        out["n_bad"] = int(result.n_bad)
+        return out
+    means = {a: float(np.nanmean(scores_df[a].to_numpy(dtype=float))) for a in ATTRIBUTES}
+    return {
+        "freq": int(freq),
+        "mode": int(mode),
+        "train": bool(train),
+        "score": _finite(result.value),
+        "score_det": _finite(result.score_det),
+        "n_det": int(result.n_det),
+        "n_match": int(result.n_match),
+        "n_bad": int(result.n_bad),
+        "n_false": int(result.n_false),
+        "acc_pc": _finite(result.acc_pc),
+        "mean_attribute_scores": means,
+    }
