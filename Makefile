@@ -7,7 +7,7 @@ CORES ?= 2
 SNAKEMAKE_ARGS ?=
 FULL_RUN ?= ../fullrun
 
-.PHONY: install run test test-slurm lint bench bench-full clean
+.PHONY: install run test test-fast test-slurm lint bench bench-full clean
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
 run: install
@@ -24,15 +24,22 @@ run: install
 test: install
 	$(BIN)/python -m pytest tests --ignore=tests/slurm
 
+# Unit tests only: seconds to minutes, no Snakemake runs.
+test-fast: install
+	$(BIN)/python -m pytest tests/unit
+
 test-slurm: install
 	bash tests/slurm/start_cluster.sh
 	SLURM_TESTS_REQUIRED=1 $(BIN)/python -m pytest tests/slurm
 
 lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
 
 bench: install
-	$(BIN)/python -m sdc1.bench
+	$(BIN)/python docs/benchmarks/bench.py
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json

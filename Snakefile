@@ -13,10 +13,10 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
-include: "rules/data.smk"
+include: "rules/download.smk"
 include: "rules/simulate.smk"
-include: "rules/preprocess.smk"
-include: "rules/sourcefind.smk"
+include: "rules/correct_primary_beam.smk"
+include: "rules/find_sources.smk"
 include: "rules/catalogue.smk"
 include: "rules/classify.smk"
 include: "rules/score.smk"
@@ -24,7 +24,7 @@ include: "rules/report.smk"
 
 
 rule all:
-    input:
-        all_targets(),
-        report_targets(),
     default_target: True
+    input:
+        all_targets(DATASET),
+        report_targets(DATASET),

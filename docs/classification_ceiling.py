@@ -18,11 +18,23 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from sdc1.classify import CLASSES, ClassifierSettings, class_probabilities, classification_metrics, fit_classifier
+from sdc1.classify import (
+    CLASSES,
+    ClassifierSettings,
+    class_probabilities,
+    classification_metrics,
+    fit_classifier,
+)
 from sdc1.io import read_sdc1_catalogue
 
 FEATURE_SETS: dict[str, list[str]] = {
-    "log flux, core fraction, sizes, size type": ["log_flux", "core_frac", "b_maj", "b_min", "size"],
+    "log flux, core fraction, sizes, size type": [
+        "log_flux",
+        "core_frac",
+        "b_maj",
+        "b_min",
+        "size",
+    ],
     "core fraction only": ["core_frac"],
     "log flux and sizes": ["log_flux", "b_maj", "b_min"],
     "log flux and spectral index 560-1400": ["log_flux", "alpha"],
@@ -55,15 +67,27 @@ def cross_validated_metrics(table: pd.DataFrame, columns: list[str], seed: int =
 def main(folder: Path) -> None:
     table = truth_table(folder)
     both = table[table["alpha"].notna()]
-    print(f"560 MHz training truth: {len(table)} sources, {len(both)} also in the 1400 MHz training truth")
+    print(
+        f"560 MHz training truth: {len(table)} sources, {len(both)} also in the 1400 MHz training truth"
+    )
     print("| true features | sources | macro F1 | F1 SS-AGN / FS-AGN / SFG |")
     print("|---|---|---|---|")
     for name, columns in FEATURE_SETS.items():
         sample = both if "alpha" in columns else table
         metrics = cross_validated_metrics(sample, columns)
         f1 = [metrics["per_class"][k]["f1"] for k in ("ss_agn", "fs_agn", "sfg")]
-        print(f"| {name} | {len(sample)} | {metrics['macro_f1']:.2f} | {' / '.join(f'{v:.2f}' for v in f1)} |")
+        print(
+            f"| {name} | {len(sample)} | {metrics['macro_f1']:.2f} | {' / '.join(f'{v:.2f}' for v in f1)} |"
+        )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / ".." / "shared" / "sdc1-sample" / "training-truth")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1]
+        / ".."
+        / "shared"
+        / "sdc1-sample"
+        / "training-truth"
+    )

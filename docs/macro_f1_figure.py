@@ -30,9 +30,13 @@ def accuracy_and_macro_f1(scores: dict) -> dict[str, tuple[float | None, float]]
 
 def main(results: Path, out: Path) -> None:
     freqs = [f for f in (560, 1400) if (results / "scores" / f"{f}mhz.json").exists()]
-    fig, axes = plt.subplots(1, len(freqs), figsize=(4.2 * len(freqs), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(freqs), figsize=(4.2 * len(freqs), 3.4), sharey=True, squeeze=False
+    )
     for ax, freq in zip(axes[0], freqs):
-        rows = accuracy_and_macro_f1(json.loads((results / "scores" / f"{freq}mhz.json").read_text()))
+        rows = accuracy_and_macro_f1(
+            json.loads((results / "scores" / f"{freq}mhz.json").read_text())
+        )
         x = np.arange(len(rows))
         acc = [np.nan if a is None else a for a, _ in rows.values()]
         f1 = [f for _, f in rows.values()]
@@ -49,5 +53,7 @@ def main(results: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "results/synthetic"),
-         Path(sys.argv[2] if len(sys.argv) > 2 else "docs/macro_f1.png"))
+    main(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "results/synthetic"),
+        Path(sys.argv[2] if len(sys.argv) > 2 else "docs/macro_f1.png"),
+    )

@@ -8,18 +8,18 @@ rule catalogue:
         image="results/{dataset}/pbcor/{freq}mhz.fits",
     output:
         "results/{dataset}/catalogues/{freq}mhz_measured.csv",
-    params:
-        catalogue=lambda wc: catalogue_settings(wc.freq),
     log:
         "logs/{dataset}/catalogue/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/catalogue/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
-    conda:
-        "../envs/sdc1.yaml"
+    params:
+        catalogue=get_catalogue_settings,
     script:
         "../scripts/catalogue.py"
 
@@ -28,20 +28,20 @@ rule calibrate:
     input:
         catalogue="results/{dataset}/catalogues/{freq}mhz_measured.csv",
         image="results/{dataset}/pbcor/{freq}mhz.fits",
-        truth=truth_files,
+        truth=get_truth,
     output:
         "results/{dataset}/catalogues/{freq}mhz.csv",
-    params:
-        calibrate=config["calibrate"],
     log:
         "logs/{dataset}/calibrate/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/calibrate/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/sdc1.yaml"
+    params:
+        calibrate=canonical(config["calibrate"]),
     script:
         "../scripts/calibrate.py"

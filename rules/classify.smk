@@ -3,23 +3,23 @@
 
 rule features:
     input:
-        catalogues=expand("results/{{dataset}}/catalogues/{freq}mhz.csv", freq=dataset_frequencies()),
-        images=expand("results/{{dataset}}/pbcor/{freq}mhz.fits", freq=dataset_frequencies()),
+        catalogues=get_catalogues,
+        images=get_pbcor_images,
     output:
         "results/{dataset}/features.parquet",
-    params:
-        freqs=dataset_frequencies(),
-        radius_beams=config["features"]["match_radius_beams"],
     log:
         "logs/{dataset}/features/all.log",
     benchmark:
         "benchmarks/{dataset}/features/all.tsv"
+    conda:
+        "../envs/sdc1.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/sdc1.yaml"
+    params:
+        freqs=lambda wc: get_frequencies(wc.dataset),
+        radius_beams=config["features"]["match_radius_beams"],
     script:
         "../scripts/features.py"
 
@@ -28,21 +28,21 @@ rule label:
     input:
         catalogue="results/{dataset}/catalogues/{freq}mhz.csv",
         image="results/{dataset}/pbcor/{freq}mhz.fits",
-        truth=truth_files,
+        truth=get_truth,
     output:
         "results/{dataset}/labels/{freq}mhz.parquet",
-    params:
-        radius_beams=config["label"]["match_radius_beams"],
     log:
         "logs/{dataset}/label/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/label/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/sdc1.yaml"
+    params:
+        radius_beams=config["label"]["match_radius_beams"],
     script:
         "../scripts/label.py"
 
@@ -54,18 +54,18 @@ rule train:
     output:
         model="results/{dataset}/model/{freq}mhz.joblib",
         probabilities="results/{dataset}/model/{freq}mhz_probabilities.parquet",
-    params:
-        classifier=config["classifier"],
     log:
         "logs/{dataset}/train/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/train/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../envs/sdc1.yaml"
+    params:
+        classifier=canonical(config["classifier"]),
     script:
         "../scripts/train.py"
 
@@ -82,11 +82,11 @@ rule predict:
         "logs/{dataset}/predict/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/predict/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/sdc1.yaml"
     script:
         "../scripts/predict.py"

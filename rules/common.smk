@@ -1,95 +1,269 @@
-# Config validation, dataset resolution and input functions shared by all rules.
+# Config validation and the input and parameter helpers shared by all rules.
+#
+# Every dataset setting is read from the `{dataset}` wildcard through the get_*
+# helpers below, so that a target of any configured dataset gets that dataset's
+# own kind and settings. `config["dataset"]` only names the default targets.
+# The main Snakemake process reads plain YAML/JSON only: rules may run in conda
+# environments that it does not share.
 
-from pathlib import Path
+import json
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
-
 
 validate(config, schema="../config/schema.yaml")
 
 
 FREQUENCIES = (560, 1400, 9200)
-DATASET = config["dataset"]
-if DATASET not in config["datasets"]:
-    raise ValueError(
-        f"config key dataset: {DATASET!r} is not an entry of datasets "
-        f"(known: {', '.join(sorted(config['datasets']))})"
-    )
-DATASET_CONFIG = config["datasets"][DATASET]
-KIND = DATASET_CONFIG["kind"]
+# Settings of `sourcefind` that shape the tile plan, not PyBDSF's run.
+TILING_KEYS = ("tile_size", "tile_overlap", "job_mem_mb", "max_tile_work")
+
+
+def datasets_of_kind(kind: str) -> str:
+    """A regular expression matching the names of the configured datasets of one kind.
+
+    It constrains the `{dataset}` wildcard of the rule that makes that kind's
+    input files, so that no two rules can make the same file.
+    """
+    names = sorted(name for name, ds in config["datasets"].items() if ds["kind"] == kind)
+    return "|".join(names) if names else "(?!)"
 
 
 wildcard_constraints:
     dataset=r"[A-Za-z0-9_\-]+",
     freq="|".join(str(f) for f in FREQUENCIES),
+    tile=r"r\d+c\d+",
 
 
-def dataset_frequencies() -> list[int]:
-    """Frequencies (MHz) that the configured dataset has images for."""
-    if KIND == "files":
-        return sorted(int(f) for f in DATASET_CONFIG["images"])
-    if KIND in ("sdc1", "synthetic"):
-        return sorted(DATASET_CONFIG.get("frequencies", FREQUENCIES))
+def canonical(value):
+    """``value`` with every mapping's keys sorted, recursively.
+
+    Snakemake compares `params:` by value, dicts by key order too: sorted keys
+    make a reordered config rerun nothing.
+    """
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
+def get_dataset(wildcards) -> dict:
+    """The settings of the dataset named by the `{dataset}` wildcard."""
+    return get_dataset_config(wildcards.dataset)
+
+
+def get_dataset_config(name: str) -> dict:
+    """The settings of the dataset ``name``, or a one-line error naming the key."""
+    if name not in config["datasets"]:
+        raise WorkflowError(
+            f"config key datasets: no entry {name!r} "
+            f"(known: {', '.join(sorted(config['datasets']))})"
+        )
+    return config["datasets"][name]
+
+
+def get_frequencies(name: str) -> list[int]:
+    """Frequencies (MHz) that the dataset ``name`` has images for."""
+    dataset = get_dataset_config(name)
+    if dataset["kind"] == "files":
+        return sorted(int(f) for f in dataset["images"])
+    if dataset["kind"] in ("sdc1", "synthetic"):
+        return sorted(dataset.get("frequencies", FREQUENCIES))
     return [560]
 
 
-def user_path(role: str, freq) -> str | None:
-    """Path given by the user for a `files` dataset, or None when the role is absent."""
-    paths = {str(k): v for k, v in DATASET_CONFIG.get(role, {}).items()}
+def get_user_path(name: str, role: str, freq) -> str | None:
+    """Path given for ``role`` (images, pb, truth) at ``freq`` by a `files` dataset, or None."""
+    paths = {str(k): v for k, v in get_dataset_config(name).get(role, {}).items()}
     return paths.get(str(freq))
 
 
-def image_file(wildcards) -> str:
-    if KIND == "files":
-        return user_path("images", wildcards.freq)
+def has_truth(name: str, freq) -> bool:
+    """Whether the dataset ``name`` has a truth catalogue at ``freq``."""
+    kind = get_dataset_config(name)["kind"]
+    return kind != "files" or get_user_path(name, "truth", freq) is not None
+
+
+def get_image(wildcards) -> str:
+    """The image of one frequency: the user's file, or the one the data rules make."""
+    if get_dataset(wildcards)["kind"] == "files":
+        return get_user_path(wildcards.dataset, "images", wildcards.freq)
     return f"data/{wildcards.dataset}/images/{wildcards.freq}mhz.fits"
 
 
-def pb_files(wildcards) -> list[str]:
+def get_primary_beam(wildcards) -> list[str]:
     """The primary beam as a list: empty when a `files` dataset gives none."""
-    if KIND == "files":
-        path = user_path("pb", wildcards.freq)
+    if get_dataset(wildcards)["kind"] == "files":
+        path = get_user_path(wildcards.dataset, "pb", wildcards.freq)
         return [path] if path else []
     return [f"data/{wildcards.dataset}/pb/{wildcards.freq}mhz_pb.fits"]
 
 
-def truth_files(wildcards) -> list[str]:
+def get_truth(wildcards) -> list[str]:
     """The truth catalogue as a list: empty when a `files` dataset gives none."""
-    if KIND == "files":
-        path = user_path("truth", wildcards.freq)
+    if get_dataset(wildcards)["kind"] == "files":
+        path = get_user_path(wildcards.dataset, "truth", wildcards.freq)
         return [path] if path else []
     return [f"data/{wildcards.dataset}/truth/{wildcards.freq}mhz.txt"]
 
 
-def has_truth(freq) -> bool:
-    return KIND != "files" or user_path("truth", freq) is not None
+def get_catalogues(wildcards) -> list[str]:
+    """The calibrated catalogues of every frequency of the dataset."""
+    return [
+        f"results/{wildcards.dataset}/catalogues/{freq}mhz.csv"
+        for freq in get_frequencies(wildcards.dataset)
+    ]
 
 
-def image_mem_mb(wildcards, input, attempt) -> int:
-    """PyBDSF peaks at up to ~200 bytes per pixel at SDC1 density (measured), i.e. 50x a float32 FITS file."""
+def get_pbcor_images(wildcards) -> list[str]:
+    """The primary-beam-corrected images of every frequency of the dataset."""
+    return [
+        f"results/{wildcards.dataset}/pbcor/{freq}mhz.fits"
+        for freq in get_frequencies(wildcards.dataset)
+    ]
+
+
+def get_catalogue_settings(wildcards) -> dict:
+    """The catalogue section with ``min_snr`` resolved for the `{freq}` wildcard."""
+    settings = dict(config["catalogue"])
+    by_freq = {str(k): v for k, v in (settings.pop("min_snr_by_freq", None) or {}).items()}
+    settings["min_snr"] = by_freq.get(str(wildcards.freq), settings["min_snr"])
+    return canonical(settings)
+
+
+def get_pybdsf_settings() -> dict:
+    """The `sourcefind` settings that reach PyBDSF: a tiling change alone reruns no PyBDSF."""
+    return canonical({k: v for k, v in config["sourcefind"].items() if k not in TILING_KEYS})
+
+
+def get_tiling_settings() -> dict:
+    """The settings of the tile plan.
+
+    The auto plan weighs pixels above ``thresh_pix``, and PyBDSF ignores the maps
+    of a tile less than 4 rms boxes wide.
+    """
+    sourcefind = config["sourcefind"]
+    return canonical(
+        {
+            "job_mem_mb": sourcefind["job_mem_mb"],
+            "max_tile_work": sourcefind["max_tile_work"],
+            "min_size": 4 * sourcefind["rms_box"][0],
+            "thresh": sourcefind["thresh_pix"],
+            "tile_overlap": sourcefind["tile_overlap"],
+            "tile_size": sourcefind["tile_size"],
+        }
+    )
+
+
+def get_image_mem_mb(wildcards, input, attempt) -> int:
+    """Memory for PyBDSF on a whole image: ~200 bytes per pixel at SDC1 density (measured),
+    50x a float32 FITS file, plus 500 MB."""
     return max(1000, int(50 * input.size_mb * attempt) + 500)
 
 
-def catalogue_settings(freq) -> dict:
-    """The catalogue section with ``min_snr`` resolved for one frequency."""
-    settings = dict(config["catalogue"])
-    by_freq = {str(k): v for k, v in (settings.pop("min_snr_by_freq", None) or {}).items()}
-    settings["min_snr"] = by_freq.get(str(freq), settings["min_snr"])
-    return settings
+def get_simulate_mem_mb(wildcards) -> int:
+    """Memory of `simulate`: the population of a full 32768^2 field peaks at about 11 GB."""
+    return 12000 if get_dataset(wildcards)["preset"] == "full" else 4000
 
 
-def all_targets() -> list[str]:
+def read_plan_tiles(plan_path) -> list[dict]:
+    """The tiles of a plan written by `plan_tiles`, as plain JSON."""
+    with open(plan_path) as handle:
+        return json.load(handle)["tiles"]
+
+
+def get_tile_mem_mb(wildcards, input, attempt) -> int:
+    """Memory for PyBDSF on this tile, as its plan predicts it (`mem_mb`), more on each retry.
+
+    The plan's prediction (`sdc1.tiles.tile_memory_mb`: 200 bytes per pixel plus
+    500 MB) covers the measured ~190 bytes per pixel plus ~250 MB at SDC1 560 MHz
+    density (the full 32768^2 field: 4.2 GB for a central 4608^2 tile).
+    """
+    tile = next(t for t in read_plan_tiles(input.plan) if t["name"] == wildcards.tile)
+    return int(tile["mem_mb"] * attempt)
+
+
+def get_planned_tiles(wildcards) -> dict[str, list[str]]:
+    """Per-tile tables of the plan written by the `plan_tiles` checkpoint."""
+    plan = checkpoints.plan_tiles.get(**wildcards).output[0]
+    prefix = f"results/{wildcards.dataset}/tiles/{wildcards.freq}mhz"
+    names = [tile["name"] for tile in read_plan_tiles(plan)]
+    return {
+        "sources": [f"{prefix}/{name}.parquet" for name in names],
+        "gaussians": [f"{prefix}/{name}_gaussians.parquet" for name in names],
+    }
+
+
+def get_scored_frequencies(name: str) -> list[int]:
+    """Frequencies of the dataset ``name`` that have truth, and so scores."""
+    return [f for f in get_frequencies(name) if has_truth(name, f)]
+
+
+def all_targets(name: str) -> list[str]:
+    """Catalogues, submissions and scores of every frequency of the dataset ``name``."""
     targets = []
-    for freq in dataset_frequencies():
-        targets.append(f"results/{DATASET}/catalogues/{freq}mhz.csv")
-        targets.append(f"results/{DATASET}/submission/{freq}mhz.txt")
-        if has_truth(freq):
-            targets.append(f"results/{DATASET}/scores/{freq}mhz.json")
+    for freq in get_frequencies(name):
+        targets.append(f"results/{name}/catalogues/{freq}mhz.csv")
+        targets.append(f"results/{name}/submission/{freq}mhz.txt")
+        if has_truth(name, freq):
+            targets.append(f"results/{name}/scores/{freq}mhz.json")
     return targets
 
 
-def check_user_files() -> None:
+FIGURE_NAMES = (
+    "image",
+    "counts",
+    "completeness",
+    "flux_ratio",
+    "confusion",
+    "calibration",
+    "importances",
+)
+
+
+def get_figures(wildcards) -> list[str]:
+    """Every figure of a dataset: seven per scored frequency, and the spectral-index
+    figure when there is more than one frequency."""
+    return figure_files(wildcards.dataset)
+
+
+def figure_files(name: str) -> list[str]:
+    """The figures of the dataset ``name`` (see `get_figures`)."""
+    files = expand(
+        "results/{dataset}/figures/{freq}mhz_{name}.png",
+        dataset=name,
+        freq=get_scored_frequencies(name),
+        name=FIGURE_NAMES,
+    )
+    if len(get_frequencies(name)) > 1:
+        files.append(f"results/{name}/figures/spectral_index.png")
+    return files
+
+
+def get_predictions(wildcards) -> list[str]:
+    """The predictions of every frequency of the dataset."""
+    return [
+        f"results/{wildcards.dataset}/predictions/{freq}mhz.csv"
+        for freq in get_frequencies(wildcards.dataset)
+    ]
+
+
+def get_scores(wildcards) -> list[str]:
+    """The score files of every scored frequency of the dataset."""
+    return [
+        f"results/{wildcards.dataset}/scores/{freq}mhz.json"
+        for freq in get_scored_frequencies(wildcards.dataset)
+    ]
+
+
+def report_targets(name: str) -> list[str]:
+    """The figures and summaries of the dataset ``name``."""
+    summaries = [f"results/{name}/summary.{ext}" for ext in ("md", "json", "html")]
+    return figure_files(name) + summaries
+
+
+def check_user_files(name: str) -> None:
     """Check a `files` dataset's inputs (headers only) before any job runs.
 
     A bad file stops the workflow at once with one line naming it, instead of
@@ -99,18 +273,24 @@ def check_user_files() -> None:
     from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
 
     try:
-        for freq in dataset_frequencies():
-            image = user_path("images", freq)
+        for freq in get_frequencies(name):
+            image = get_user_path(name, "images", freq)
             check_image(image, freq)
-            pb = user_path("pb", freq)
+            pb = get_user_path(name, "pb", freq)
             if pb:
                 check_primary_beam(pb, image, freq_mhz=freq)
-            truth = user_path("truth", freq)
+            truth = get_user_path(name, "truth", freq)
             if truth:
                 check_truth_catalogue(truth)
     except InputError as exc:
-        raise WorkflowError(f"dataset {DATASET}: {exc}") from None
+        raise WorkflowError(f"dataset {name}: {exc}") from None
 
 
-if KIND == "files":
-    check_user_files()
+DATASET = config["dataset"]
+if DATASET not in config["datasets"]:
+    raise ValueError(
+        f"config key dataset: {DATASET!r} is not an entry of datasets "
+        f"(known: {', '.join(sorted(config['datasets']))})"
+    )
+if get_dataset_config(DATASET)["kind"] == "files":
+    check_user_files(DATASET)

@@ -8,22 +8,23 @@ rule simulate:
         image="data/{dataset}/images/{freq}mhz.fits",
         pb="data/{dataset}/pb/{freq}mhz_pb.fits",
         truth="data/{dataset}/truth/{freq}mhz.txt",
-    params:
-        preset=lambda wc: config["datasets"][wc.dataset]["preset"],
-        depth_h=lambda wc: config["datasets"][wc.dataset]["depth"],
-        seed=lambda wc: config["datasets"][wc.dataset]["seed"],
-        flux_scale=lambda wc: config["datasets"][wc.dataset]["flux_scale"],
-        noise_rms=lambda wc: config["datasets"][wc.dataset]["noise_rms"],
     log:
         "logs/{dataset}/simulate/{freq}.log",
     benchmark:
         "benchmarks/{dataset}/simulate/{freq}.tsv"
-    threads: 2
-    resources:
-        # The population of a full 32768^2 field peaks at about 11 GB.
-        mem_mb=lambda wc: 12000 if config["datasets"][wc.dataset]["preset"] == "full" else 4000,
-        runtime=60,
+    wildcard_constraints:
+        dataset=datasets_of_kind("synthetic"),
     conda:
         "../envs/sdc1.yaml"
+    threads: 2
+    resources:
+        mem_mb=get_simulate_mem_mb,
+        runtime=60,
+    params:
+        preset=lookup(dpath="datasets/{dataset}/preset", within=config),
+        depth_h=lookup(dpath="datasets/{dataset}/depth", within=config),
+        seed=lookup(dpath="datasets/{dataset}/seed", within=config),
+        flux_scale=lookup(dpath="datasets/{dataset}/flux_scale", within=config),
+        noise_rms=lookup(dpath="datasets/{dataset}/noise_rms", within=config),
     script:
         "../scripts/simulate.py"

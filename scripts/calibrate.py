@@ -2,23 +2,20 @@
 
 from astropy.io import fits
 
-from sdc1.calibrate import fit_out_of_fold
 from sdc1.beam import beam_arcsec_from_header
+from sdc1.calibrate import calibrate_frequency
 from sdc1.io import read_sdc1_catalogue, read_table, write_table
 from sdc1.logs import job_log
-from sdc1.sky import in_training_area
 
 with job_log(snakemake.log[0]) as logger:
     catalogue = read_table(snakemake.input.catalogue)
     settings = dict(snakemake.params.calibrate)
     if settings.pop("enabled") and snakemake.input.truth:
-        freq = int(snakemake.wildcards.freq)
-        catalogue = fit_out_of_fold(
+        catalogue = calibrate_frequency(
             catalogue,
             read_sdc1_catalogue(snakemake.input.truth[0]),
             beam_arcsec_from_header(fits.getheader(snakemake.input.image)),
-            # Only training-area truth may teach; sources elsewhere get the model of all of it.
-            in_train=in_training_area(catalogue["ra_core"], catalogue["dec_core"], freq),
+            int(snakemake.wildcards.freq),
             **settings,
         )
     else:

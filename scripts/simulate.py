@@ -1,13 +1,9 @@
 """Snakemake entry point: render one frequency of the synthetic sky."""
 
-import os
-
 from sdc1.logs import job_log
 from sdc1.simulate.dataset import preset_sizes, write_synthetic_field
 
 with job_log(snakemake.log[0]) as logger:
-    # The renderer spreads row strips over this many processes.
-    os.environ["SDC1_PROCESSES"] = str(snakemake.threads)
     summary = write_synthetic_field(
         int(snakemake.wildcards.freq),
         sizes_px=preset_sizes(snakemake.params.preset),
@@ -16,6 +12,7 @@ with job_log(snakemake.log[0]) as logger:
         population_params=snakemake.input.population,
         noise=snakemake.params.noise_rms,
         flux_scale=snakemake.params.flux_scale,
+        processes=snakemake.threads,
         image_path=snakemake.output.image,
         pb_path=snakemake.output.pb,
         truth_path=snakemake.output.truth,

@@ -1,19 +1,16 @@
 """Snakemake entry point: summary table over frequencies and stages (Markdown, JSON, HTML)."""
 
-import json
-
-from sdc1.io import atomic_path, write_json
 from sdc1.logs import job_log
-from sdc1.summary import render_html, render_markdown, summarise
+from sdc1.summary import describe_summary, summarise_files, write_summary
 
 with job_log(snakemake.log[0]) as logger:
-    scores = []
-    for path in snakemake.input.scores:
-        with open(path) as handle:
-            scores.append(json.load(handle))
-    summary = summarise(snakemake.wildcards.dataset, scores, snakemake.params.benchmark_dir)
-    write_json(summary, snakemake.output.json)
-    for text, path in ((render_markdown(summary), snakemake.output.markdown), (render_html(summary), snakemake.output.html)):
-        with atomic_path(path) as tmp:
-            tmp.write_text(text)
-    logger.info("%d frequencies, %d stages summarised", len(summary["frequencies"]), len(summary["stages"]))
+    summary = summarise_files(
+        snakemake.wildcards.dataset, snakemake.input.scores, snakemake.params.benchmark_dir
+    )
+    write_summary(
+        summary,
+        markdown=snakemake.output.markdown,
+        json_path=snakemake.output.json,
+        html=snakemake.output.html,
+    )
+    logger.info("%s", describe_summary(summary))

@@ -101,7 +101,9 @@ def wildcard_label(wildcards: Sequence[tuple[str, str]]) -> str:
 
 def natural_key(text: str) -> tuple:
     """Sort key with digit runs compared as numbers (``freq=560`` before ``freq=1400``)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text)
+    )
 
 
 def dag_command(snakemake_args: Sequence[str]) -> list[str]:
@@ -121,7 +123,9 @@ def load_dag(run_dir: Path, snakemake_args: Sequence[str]) -> dict[str, Any]:
     for line in done.stdout.splitlines():
         if line.startswith("{"):
             return json.loads(line)
-    raise RuntimeError(f"snakemake printed no DAG (exit {done.returncode}):\n{done.stderr[-4000:]}")
+    raise RuntimeError(
+        f"snakemake printed no DAG (exit {done.returncode}):\n{done.stderr[-4000:]}"
+    )
 
 
 def parse_dag(d3dag: Mapping[str, Any]) -> list[DagJob]:
@@ -136,7 +140,9 @@ def parse_dag(d3dag: Mapping[str, Any]) -> list[DagJob]:
     for node in d3dag["nodes"]:
         value = node["value"]
         if "wildcards" not in value:
-            raise ValueError("the d3dag JSON has no wildcards: print it with DAG_DRIVER, not plain --d3dag")
+            raise ValueError(
+                "the d3dag JSON has no wildcards: print it with DAG_DRIVER, not plain --d3dag"
+            )
         jobid = int(node["id"])
         jobs.append(
             DagJob(
@@ -229,12 +235,15 @@ def infer_dataset(jobs: Sequence[DagJob]) -> str:
     """The one value of the ``dataset`` wildcard in the DAG."""
     datasets = {v for job in jobs for k, v in job.wildcards if k == "dataset"}
     if len(datasets) != 1:
-        raise ValueError(f"cannot tell the dataset from the DAG ({sorted(datasets)}): pass --dataset")
+        raise ValueError(
+            f"cannot tell the dataset from the DAG ({sorted(datasets)}): pass --dataset"
+        )
     return datasets.pop()
 
 
-def build_record(d3dag: Mapping[str, Any], run_dir: Path, *, dataset: str | None = None,
-                 command: str = "") -> dict[str, Any]:
+def build_record(
+    d3dag: Mapping[str, Any], run_dir: Path, *, dataset: str | None = None, command: str = ""
+) -> dict[str, Any]:
     """The benchmark record of the run in ``run_dir`` whose DAG is ``d3dag`` (see the module docstring)."""
     dag_jobs = parse_dag(d3dag)
     dataset = dataset or infer_dataset(dag_jobs)
@@ -291,8 +300,12 @@ def build_record(d3dag: Mapping[str, Any], run_dir: Path, *, dataset: str | None
 
     schedule: dict[str, Any] = {"node": {"cores": NODE.cores, "mem_mb": NODE.mem_mb}}
     try:
-        schedule["one_node_32_cores_wall_s"] = round(list_schedule(sched_jobs, [NODE]).makespan_s, 1)
-        schedule["three_nodes_32_cores_wall_s"] = round(list_schedule(sched_jobs, [NODE] * 3).makespan_s, 1)
+        schedule["one_node_32_cores_wall_s"] = round(
+            list_schedule(sched_jobs, [NODE]).makespan_s, 1
+        )
+        schedule["three_nodes_32_cores_wall_s"] = round(
+            list_schedule(sched_jobs, [NODE] * 3).makespan_s, 1
+        )
     except ValueError as exc:
         schedule["error"] = str(exc)
     if missing or unresolved or stale:
@@ -324,7 +337,12 @@ def build_record(d3dag: Mapping[str, Any], run_dir: Path, *, dataset: str | None
 
 #: Issue 13's goals for the whole SDC1: CPU hours in all, peak memory of any job, and the
 #: wall time of the measured jobs list-scheduled on one 32-core, 90 GB node.
-GOALS = {"cpu_h": 6.0, "max_rss_mb": 12000.0, "one_node_32_cores_wall_s": 1200.0, "max_tile_cpu_share": 0.04}
+GOALS = {
+    "cpu_h": 6.0,
+    "max_rss_mb": 12000.0,
+    "one_node_32_cores_wall_s": 1200.0,
+    "max_tile_cpu_share": 0.04,
+}
 
 
 def tile_balance(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -418,7 +436,9 @@ def format_table(record: Mapping[str, Any]) -> str:
             f"{GOALS['max_tile_cpu_share']:.0%}); peak {tiles['max_rss_mb']} MB"
         )
     for name, goal in record.get("goals", {}).items():
-        lines.append(f"goal {name} <= {goal['goal']:g}: measured {goal['measured']}, met: {goal['met']}")
+        lines.append(
+            f"goal {name} <= {goal['goal']:g}: measured {goal['measured']}, met: {goal['met']}"
+        )
     if not record["complete"]:
         lines.append(
             f"PARTIAL: {len(record['missing'])} job(s) without a benchmark file, "
@@ -432,9 +452,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir", type=Path, help="the folder the workflow ran in")
     parser.add_argument("--dataset", help="dataset of the run (default: the DAG's one dataset)")
-    parser.add_argument("--snakemake-args", default="",
-                        help="the config arguments and targets the run used, as one string")
-    parser.add_argument("--out", type=Path, help="where to write the JSON record (default: print only)")
+    parser.add_argument(
+        "--snakemake-args",
+        default="",
+        help="the config arguments and targets the run used, as one string",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="where to write the JSON record (default: print only)"
+    )
     args = parser.parse_args(argv)
 
     d3dag = load_dag(args.run_dir, shlex.split(args.snakemake_args))

@@ -47,13 +47,22 @@ from scipy.optimize import brentq, minimize
 
 from sdc1.io import read_sdc1_catalogue
 from sdc1.simulate.geometry import TRAIN_LIM, pixel_scale_deg
-from sdc1.simulate.population import catalogue_at, generate_population, peak_fraction, sky_area_deg2
+from sdc1.simulate.population import (
+    catalogue_at,
+    generate_population,
+    peak_fraction,
+    sky_area_deg2,
+)
 from sdc1.simulate.primary_beam import radial_pb, separation_deg
 
 ROOT = Path(__file__).resolve().parents[2]
 SWITCH_FLUX = 2e-5
 MIN_FLUX = 1e-8
-LEVELS = [0.0, 0.01, 0.025, 0.05] + [float(round(x, 2)) for x in np.arange(0.1, 0.91, 0.05)] + [0.95, 0.975, 0.99, 1.0]
+LEVELS = (
+    [0.0, 0.01, 0.025, 0.05]
+    + [float(round(x, 2)) for x in np.arange(0.1, 0.91, 0.05)]
+    + [0.95, 0.975, 0.99, 1.0]
+)
 MIN_PER_BIN = 40
 
 
@@ -69,14 +78,18 @@ def intrinsic_size(cat: pd.DataFrame) -> np.ndarray:
 
 def box_area(cat: pd.DataFrame) -> float:
     """Area (deg^2) of the RA/Dec bounding box of a catalogue."""
-    return sky_area_deg2(cat.ra_core.min(), cat.ra_core.max(), cat.dec_core.min(), cat.dec_core.max())
+    return sky_area_deg2(
+        cat.ra_core.min(), cat.ra_core.max(), cat.dec_core.min(), cat.dec_core.max()
+    )
 
 
 def logistic_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Maximum-likelihood (midpoint, width) of P(y=1 | x) = 1 / (1 + exp(-(x - mid) / width))."""
+
     def nll(p: np.ndarray) -> float:
         z = (x - p[0]) / max(abs(p[1]), 1e-4)
         return float(np.sum(np.logaddexp(0.0, -z) * y + np.logaddexp(0.0, z) * (1 - y)))
+
     res = minimize(nll, [np.median(x), 0.1], method="Nelder-Mead")
     return float(res.x[0]), float(abs(res.x[1]))
 
@@ -96,7 +109,9 @@ def flux_bins(log_flux: np.ndarray) -> list[float]:
         edges.append(hi)
 
 
-def quantile_table(values: np.ndarray, log_flux: np.ndarray, edges: list[float]) -> list[list[float]]:
+def quantile_table(
+    values: np.ndarray, log_flux: np.ndarray, edges: list[float]
+) -> list[list[float]]:
     """Quantiles (at LEVELS) of ``values`` in each flux bin."""
     rows = []
     for lo, hi in zip(edges[:-1], edges[1:]):
@@ -114,8 +129,10 @@ def fit_counts(cut: pd.DataFrame, train: pd.DataFrame, cls: int) -> dict:
     bright = edges[:-1] >= np.log10(SWITCH_FLUX) - 1e-9
     density = np.where(bright, n_tr / a_train, n_cut / a_cut)
     last = np.nonzero(density)[0].max() + 1
-    return {"log_flux_edges": [float(e) for e in edges[: last + 1]],
-            "density_per_deg2": [float(round(d, 3)) for d in density[:last]]}
+    return {
+        "log_flux_edges": [float(e) for e in edges[: last + 1]],
+        "density_per_deg2": [float(round(d, 3)) for d in density[:last]],
+    }
 
 
 def train_area(freq: int) -> float:
@@ -131,45 +148,70 @@ def spectral_indices(a: pd.DataFrame, b: pd.DataFrame, fa: int, fb: int) -> pd.D
 
 def alpha_spec(alpha: pd.Series) -> dict:
     """Mean, sd and empirical quantiles of a spectral-index sample."""
-    return {"mean": float(round(alpha.mean(), 4)), "sd": float(round(alpha.std(), 4)), "n": int(len(alpha)),
-            "quantile_levels": LEVELS, "quantiles": [float(round(v, 4)) for v in np.quantile(alpha, LEVELS)]}
+    return {
+        "mean": float(round(alpha.mean(), 4)),
+        "sd": float(round(alpha.std(), 4)),
+        "n": int(len(alpha)),
+        "quantile_levels": LEVELS,
+        "quantiles": [float(round(v, 4)) for v in np.quantile(alpha, LEVELS)],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=Path, default=ROOT.parent / "shared" / "sdc1-sample")
-    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "population" / "params.yaml")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "resources" / "population" / "params.yaml"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    tt = {f: read_sdc1_catalogue(args.sample / "training-truth" / f"TrainingSet_{b}_v2_ML.txt", skiprows=18)
-          for f, b in [(560, "B1"), (1400, "B2"), (9200, "B5")]}
+    tt = {
+        f: read_sdc1_catalogue(
+            args.sample / "training-truth" / f"TrainingSet_{b}_v2_ML.txt", skiprows=18
+        )
+        for f, b in [(560, "B1"), (1400, "B2"), (9200, "B5")]
+    }
     cut = read_sdc1_catalogue(args.sample / "truth_B1_0.3tr.cat")
     both = pd.concat([tt[560], cut]).drop_duplicates("id").reset_index(drop=True)
     both["isize"] = intrinsic_size(both)
     both["q"] = np.where(both.b_maj > 0, both.b_min / both.b_maj.where(both.b_maj > 0, 1.0), 1.0)
     sep = separation_deg(both.ra_core, both.dec_core, both.ra_cent, both.dec_cent) * 3600.0
-    both["offset_frac"] = np.where(both.isize > 0, sep / both.isize.where(both.isize > 0, 1.0), 0.0)
+    both["offset_frac"] = np.where(
+        both.isize > 0, sep / both.isize.where(both.isize > 0, 1.0), 0.0
+    )
     both["log_flux"] = np.log10(both.flux)
 
     m12 = spectral_indices(tt[560], tt[1400], 560, 1400)
     m25 = spectral_indices(tt[1400], tt[9200], 1400, 9200)
     classes: dict[int, dict] = {}
-    for cls, name in [(1, "steep-spectrum AGN"), (2, "flat-spectrum AGN"), (3, "star-forming galaxy")]:
+    for cls, name in [
+        (1, "steep-spectrum AGN"),
+        (2, "flat-spectrum AGN"),
+        (3, "star-forming galaxy"),
+    ]:
         sub = both[both["class"] == cls]
         positive = sub[sub.isize > 0]
         edges = flux_bins(positive.log_flux.to_numpy())
         cond = {
             "log_flux_edges": edges,
             "quantile_levels": LEVELS,
-            "log_size": quantile_table(np.log10(positive.isize.to_numpy()), positive.log_flux.to_numpy(), edges),
-            "axis_ratio": quantile_table(positive.q.to_numpy(), positive.log_flux.to_numpy(), edges),
+            "log_size": quantile_table(
+                np.log10(positive.isize.to_numpy()), positive.log_flux.to_numpy(), edges
+            ),
+            "axis_ratio": quantile_table(
+                positive.q.to_numpy(), positive.log_flux.to_numpy(), edges
+            ),
             "pa": quantile_table(sub.pa.to_numpy(), sub.log_flux.to_numpy(), edges),
         }
         if cls in (1, 2):
-            cond["core_frac"] = quantile_table(sub.core_frac.clip(0, 1).to_numpy(), sub.log_flux.to_numpy(), edges)
+            cond["core_frac"] = quantile_table(
+                sub.core_frac.clip(0, 1).to_numpy(), sub.log_flux.to_numpy(), edges
+            )
         if cls == 1:
-            cond["offset_frac"] = quantile_table(positive.offset_frac.to_numpy(), positive.log_flux.to_numpy(), edges)
+            cond["offset_frac"] = quantile_table(
+                positive.offset_frac.to_numpy(), positive.log_flux.to_numpy(), edges
+            )
         lo = m12[m12.class_a == cls].alpha
         hi = m25[m25.class_a == cls].alpha
         if len(hi) < 5:
@@ -190,10 +232,15 @@ def main() -> None:
             xs, ys = [], []
             for freq, cat in [(560, tt[560]), (1400, tt[1400]), (9200, tt[9200]), (560, cut)]:
                 c = cat[cat["class"] == cls]
-                xs.append(np.log10(np.maximum(intrinsic_size(c), 1e-6) / (pixel_scale_deg(freq) * 3600)))
+                xs.append(
+                    np.log10(np.maximum(intrinsic_size(c), 1e-6) / (pixel_scale_deg(freq) * 3600))
+                )
                 ys.append((c["size"] != 2).to_numpy().astype(float))
             mid, width = logistic_fit(np.concatenate(xs), np.concatenate(ys))
-            entry["extended"] = {"log_px_mid": float(round(mid, 4)), "log_px_width": float(round(width, 4))}
+            entry["extended"] = {
+                "log_px_mid": float(round(mid, 4)),
+                "log_px_width": float(round(width, 4)),
+            }
         classes[cls] = entry
 
     # Selection at 560 MHz: which cutout-truth sources are in the training truth.
@@ -208,8 +255,12 @@ def main() -> None:
         "min_flux_jy": MIN_FLUX,
         "switch_flux_jy": SWITCH_FLUX,
         "classes": classes,
-        "selection": {"log_width": float(round(width, 4)),
-                      "log_threshold": {f: {c: float(round(mid560, 4)) for c in (1, 2, 3)} for f in (560, 1400, 9200)}},
+        "selection": {
+            "log_width": float(round(width, 4)),
+            "log_threshold": {
+                f: {c: float(round(mid560, 4)) for c in (1, 2, 3)} for f in (560, 1400, 9200)
+            },
+        },
     }
     # Per frequency and class: the threshold that makes the expected number of selected
     # sources in the training area equal the real count (the all-class threshold where a
@@ -222,8 +273,11 @@ def main() -> None:
         for r in range(reps):
             pop = generate_population(params, box, seed=args.seed + r)
             cat = catalogue_at(pop, freq, params)
-            cat["peak"] = (cat.flux.to_numpy() * radial_pb(separation_deg(cat.ra_core, cat.dec_core), freq)
-                           * peak_fraction(cat, freq))
+            cat["peak"] = (
+                cat.flux.to_numpy()
+                * radial_pb(separation_deg(cat.ra_core, cat.dec_core), freq)
+                * peak_fraction(cat, freq)
+            )
             cats.append(cat)
         sim = pd.concat(cats)
 
@@ -231,16 +285,21 @@ def main() -> None:
             def excess(x0: float) -> float:
                 z = (np.log10(peaks) - x0) / width
                 return float(np.sum(0.5 * (1 + np.tanh(0.5 * z)))) - target
+
             return float(round(brentq(excess, -10.0, -2.0), 4))
 
         overall = solve(sim.peak.to_numpy(), len(tt[freq]) * reps)
         for cls in (1, 2, 3):
             n_real = int((tt[freq]["class"] == cls).sum())
             peaks = sim.peak[sim["class"] == cls].to_numpy()
-            params["selection"]["log_threshold"][freq][cls] = solve(peaks, n_real * reps) if n_real >= 5 else overall
+            params["selection"]["log_threshold"][freq][cls] = (
+                solve(peaks, n_real * reps) if n_real >= 5 else overall
+            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w") as handle:
-        handle.write("# Generated by resources/population/fit_population.py; do not edit by hand.\n")
+        handle.write(
+            "# Generated by resources/population/fit_population.py; do not edit by hand.\n"
+        )
         yaml.safe_dump(params, handle, sort_keys=False, default_flow_style=None, width=200)
     print(f"wrote {args.out}")
 

@@ -20,6 +20,7 @@ pre-filtering.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,9 +32,13 @@ from scipy import ndimage
 from scipy.special import erf, erfcinv
 
 from sdc1.io import InputError, atomic_path, image_plane
+from sdc1.logs import log_progress
+from sdc1.validate import check_background_rms
 
 __all__ = [
     "BackgroundGrid",
+    "BlankImageError",
+    "background_job",
     "box_starts",
     "clipped_stats",
     "compute_background",
@@ -44,9 +49,15 @@ __all__ = [
     "write_map",
 ]
 
+log = logging.getLogger(__name__)
+
 #: PyBDSF uses the raw mean and rms of a box when clipping has not converged
 #: after this many iterations (``cnt > 198`` in ``rmsimage.for_masked``).
 _MAX_ITER = 199
+
+
+class BlankImageError(InputError):
+    """An image without valid (finite) pixels: there is no background to estimate."""
 
 
 @dataclass(frozen=True)
@@ -129,22 +140,22 @@ def pixels_per_beam(header: fits.Header) -> float:
 
     PyBDSF's default clipping kappa depends on it.
     """
-    try:
-        bmaj = float(header["BMAJ"])
-        bmin = float(header.get("BMIN", bmaj))
-        cdelt = abs(float(header["CDELT1"]) * float(header["CDELT2"]))
-    except KeyError as exc:
-        raise InputError(f"image header lacks {exc.args[0]}: cannot size the beam") from None
+    missing = [key for key in ("BMAJ", "CDELT1", "CDELT2") if key not in header]
+    if missing:
+        raise InputError(f"image header lacks {', '.join(missing)}: cannot size the beam")
+    bmaj = float(header["BMAJ"])
+    bmin = float(header.get("BMIN", bmaj))
+    cdelt = abs(float(header["CDELT1"]) * float(header["CDELT2"]))
     return float(np.pi / (4.0 * np.log(2.0)) * bmaj * bmin / cdelt)
 
 
 def _first_at_least(
     data: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, value: np.ndarray
 ) -> np.ndarray:
-    """For each of ``rows``, the first index in ``[lo, hi)`` with ``data >= value`` (``hi`` if none).
+    """For each of ``rows``, the first index in ``[lo, hi)`` with ``data >= value``.
 
-    ``data`` rows are sorted; this is ``numpy.searchsorted`` vectorised over rows
-    by bisection.
+    ``hi`` where there is none. ``data`` rows are sorted; this is
+    ``numpy.searchsorted`` vectorised over rows by bisection.
     """
     a, b = lo.copy(), hi.copy()
     last = data.shape[1] - 1
@@ -159,7 +170,7 @@ def _first_at_least(
 
 
 def _kappa(npix: np.ndarray, npixbeam: float) -> np.ndarray:
-    """PyBDSF's automatic clipping kappa: one false clip per ``npix/npixbeam`` beams, at least 3."""
+    """PyBDSF's automatic clipping kappa: one false clip per ``npix/npixbeam`` beams, >= 3."""
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = np.sqrt(2.0) * erfcinv(1.0 / (2.0 * npix / npixbeam))
     return np.where(np.isfinite(kappa) & (kappa > 3.0), kappa, 3.0)
@@ -221,7 +232,8 @@ def clipped_stats(boxes: np.ndarray, npixbeam: float) -> tuple[np.ndarray, np.nd
             sig = r_raw[idx]
         else:
             mean_dev = (s1[idx, hi[idx]] - s1[idx, lo[idx]]) / npix
-            sig = np.sqrt(np.maximum((s2[idx, hi[idx]] - s2[idx, lo[idx]]) / npix - mean_dev**2, 0.0))
+            variance = (s2[idx, hi[idx]] - s2[idx, lo[idx]]) / npix - mean_dev**2
+            sig = np.sqrt(np.maximum(variance, 0.0))
         new_lo = _first_at_least(data, idx, lo[idx], hi[idx], median - kappa[idx] * sig)
         new_hi = _first_at_least(data, idx, lo[idx], hi[idx], median + kappa[idx] * sig)
         count = new_hi - new_lo
@@ -262,13 +274,23 @@ def clipped_stats(boxes: np.ndarray, npixbeam: float) -> tuple[np.ndarray, np.nd
     return out_mean, out_rms
 
 
-def _fill_missing(values: np.ndarray) -> np.ndarray:
-    """Replace NaN nodes (boxes that were nearly all blank) by the nearest valid node."""
+def _fill_missing(values: np.ndarray, image_path: str | os.PathLike) -> np.ndarray:
+    """Replace NaN nodes (boxes that were nearly all blank) by the nearest valid node.
+
+    Raises
+    ------
+    BlankImageError
+        If no node is valid: the image ``image_path`` is blank.
+    """
     missing = ~np.isfinite(values)
     if not missing.any():
         return values
     if missing.all():
-        raise InputError("image has no valid (non-blank) pixels to estimate the background from")
+        raise BlankImageError(
+            f"{image_path}: image has no valid (non-blank) pixels to estimate the background "
+            "from (a blank image, or a primary beam below correct_primary_beam.min_pb "
+            "everywhere?)"
+        )
     _, (iy, ix) = ndimage.distance_transform_edt(missing, return_indices=True)
     return values[iy, ix]
 
@@ -298,12 +320,22 @@ def compute_background(
     Returns
     -------
     BackgroundGrid
+
+    Raises
+    ------
+    InputError
+        Naming the image, if its header lacks the beam or pixel size.
+    BlankImageError
+        Naming the image, if it has no valid pixels.
     """
     with fits.open(image_path, memmap=True) as hdul:
         header = hdul[0].header
         image = image_plane(hdul[0].data)
         n_rows, n_cols = image.shape
-        npixbeam = pixels_per_beam(header)
+        try:
+            npixbeam = pixels_per_beam(header)
+        except InputError as exc:
+            raise InputError(f"{image_path}: {exc}") from None
         row_starts = box_starts(n_rows, box, step)
         col_starts = box_starts(n_cols, box, step)
         row_width = min(box, n_rows)
@@ -311,7 +343,8 @@ def compute_background(
 
         def band(start: int) -> tuple[np.ndarray, np.ndarray]:
             data = np.asarray(image[start : start + row_width], dtype=np.float32)
-            windows = np.lib.stride_tricks.sliding_window_view(data, col_width, axis=1)[:, col_starts, :]
+            windows = np.lib.stride_tricks.sliding_window_view(data, col_width, axis=1)
+            windows = windows[:, col_starts, :]
             boxes = windows.transpose(1, 0, 2).reshape(len(col_starts), -1)
             return clipped_stats(boxes, npixbeam)
 
@@ -326,9 +359,48 @@ def compute_background(
     row_nodes, rb, ra = node_positions(n_rows, box, step)
     col_nodes, cb, ca = node_positions(n_cols, box, step)
     pad = ((rb, ra), (cb, ca))
-    mean = np.pad(_fill_missing(mean), pad, mode="edge")
-    rms = np.pad(_fill_missing(rms), pad, mode="edge")
+    mean = np.pad(_fill_missing(mean, image_path), pad, mode="edge")
+    rms = np.pad(_fill_missing(rms, image_path), pad, mode="edge")
     return BackgroundGrid(mean, rms, row_nodes, col_nodes, (n_rows, n_cols), box, step)
+
+
+def background_job(
+    image_path: str | os.PathLike, rms_box: tuple[int, int], *, threads: int = 1
+) -> BackgroundGrid:
+    """The background grid of an image, checked and logged: the workflow's job.
+
+    Parameters
+    ----------
+    image_path : path-like
+        FITS image.
+    rms_box : tuple of int
+        PyBDSF ``rms_box``: ``(box, step)`` in pixels.
+    threads : int, optional
+        Bands processed concurrently.
+
+    Returns
+    -------
+    BackgroundGrid
+
+    Raises
+    ------
+    InputError
+        In one line naming the image: a header without the beam, a blank image
+        (:class:`BlankImageError`), or an rms that is zero everywhere
+        (:func:`sdc1.validate.check_background_rms`).
+    """
+    box, step = rms_box
+    grid = compute_background(
+        image_path, box, step, threads=threads, progress=log_progress(log, "bands of boxes")
+    )
+    check_background_rms(grid.rms, image_path)
+    log.info(
+        "%dx%d nodes, median rms %.3g, median mean %.3g",
+        *grid.rms.shape,
+        float(grid.rms.mean()),
+        float(grid.mean.mean()),
+    )
+    return grid
 
 
 def save_grid(grid: BackgroundGrid, path: str | os.PathLike) -> None:
@@ -365,7 +437,9 @@ def _axis_weights(pixels: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np
     return lower, fraction - lower
 
 
-def _bilinear(values: np.ndarray, iy: np.ndarray, wy: np.ndarray, ix: np.ndarray, wx: np.ndarray) -> np.ndarray:
+def _bilinear(
+    values: np.ndarray, iy: np.ndarray, wy: np.ndarray, ix: np.ndarray, wx: np.ndarray
+) -> np.ndarray:
     """Bilinear interpolation of a node grid on the tensor product of two pixel axes."""
     iy1 = np.minimum(iy + 1, values.shape[0] - 1)
     ix1 = np.minimum(ix + 1, values.shape[1] - 1)

@@ -39,6 +39,7 @@ __all__ = [
     "calibration_features",
     "calibration_targets",
     "fit_calibration",
+    "calibrate_frequency",
     "fit_out_of_fold",
     "spatial_folds",
 ]
@@ -136,8 +137,9 @@ def calibration_features(
         "log_snr": lambda: np.log10(np.clip(c["snr"].to_numpy(float), 1e-3, None)),
         "log_flux": lambda: np.log10(np.clip(c["total_flux"].to_numpy(float), tiny, None)),
         "log_peak": lambda: np.log10(np.clip(c["peak_flux"].to_numpy(float), tiny, None)),
-        "total_over_peak": lambda: c["total_flux"].to_numpy(float)
-        / np.clip(c["peak_flux"].to_numpy(float), tiny, None),
+        "total_over_peak": lambda: (
+            c["total_flux"].to_numpy(float) / np.clip(c["peak_flux"].to_numpy(float), tiny, None)
+        ),
         "maj_over_beam": lambda: c["maj_raw"].to_numpy(float) / beam_arcsec,
         "min_over_beam": lambda: c["min_raw"].to_numpy(float) / beam_arcsec,
         "dc_maj_over_beam": lambda: c["dc_maj"].to_numpy(float) / beam_arcsec,
@@ -401,3 +403,22 @@ def fit_out_of_fold(
         out = pd.concat(pieces).sort_index()
     out["fold"] = folds
     return out
+
+
+def calibrate_frequency(
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    beam_arcsec: float,
+    freq: int,
+    **settings: Any,
+) -> pd.DataFrame:
+    """:func:`fit_out_of_fold` with the training area of ``freq`` as the sources that may teach.
+
+    Only training-area truth may teach; sources elsewhere get the model of all of it.
+    ``settings`` are ``config.calibrate`` without ``enabled`` (``n_folds``, ``seed``,
+    ``block_arcsec``, ``radius_beams``).
+    """
+    from sdc1.sky import in_training_area
+
+    in_train = in_training_area(catalogue["ra_core"], catalogue["dec_core"], freq)
+    return fit_out_of_fold(catalogue, truth, beam_arcsec, in_train=in_train, **settings)

@@ -151,15 +151,11 @@ def core_fraction(
     if len(gaussians) == 0:
         return np.zeros(len(sources))
     counts = gaussians.groupby("Source_id").size()
-    brightest = gaussians.sort_values("Peak_flux", ascending=False).drop_duplicates(
-        "Source_id"
-    )
+    brightest = gaussians.sort_values("Peak_flux", ascending=False).drop_duplicates("Source_id")
     core_flux = brightest.set_index("Source_id")["Total_flux"]
     ids = sources["Source_id"]
     n = ids.map(counts).fillna(0).to_numpy()
-    frac = ids.map(core_flux).to_numpy(dtype=float) / sources["Total_flux"].to_numpy(
-        dtype=float
-    )
+    frac = ids.map(core_flux).to_numpy(dtype=float) / sources["Total_flux"].to_numpy(dtype=float)
     frac = np.clip(np.nan_to_num(frac), 0.0, 1.0)
     return np.where(n > 1, frac, 0.0)
 
@@ -226,7 +222,9 @@ def to_sdc1(
         dc_maj, dc_min, beam, unresolved_frac=unresolved_frac, min_axis_ratio=min_axis_ratio
     )
     resolved_maj = dc_maj > 0
-    pa_bdsf = np.where(resolved_maj, src["DC_PA"].to_numpy(dtype=float), src["PA"].to_numpy(dtype=float))
+    pa_bdsf = np.where(
+        resolved_maj, src["DC_PA"].to_numpy(dtype=float), src["PA"].to_numpy(dtype=float)
+    )
     core_meas = core_fraction(src, gaussians)
     n_gauss = (
         src["n_gaussians"].to_numpy(dtype=int)

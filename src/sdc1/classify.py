@@ -8,8 +8,8 @@ average say whether the AGN are found at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,11 @@ CLASS_NAMES: dict[int, str] = {1: "ss_agn", 2: "fs_agn", 3: "sfg"}
 
 @dataclass
 class ClassifierSettings:
-    """Hyper-parameters of the random forest and its calibration (``config.classifier``)."""
+    """Hyper-parameters of the random forest and its calibration (``config.classifier``).
+
+    The defaults are those of ``config/config.yaml`` (where each setting is documented),
+    so that library callers and the workflow agree.
+    """
 
     n_estimators: int = 300
     max_depth: int | None = None
@@ -34,9 +38,8 @@ class ClassifierSettings:
     calibration: str = "isotonic"
     calibration_folds: int = 3
     n_folds: int = 5
-    seed: int = 0
-    decision: str = "argmax"
-    extra: dict[str, Any] = field(default_factory=dict)
+    seed: int = 20190219
+    decision: str = "macro_f1"
 
 
 def make_classifier(settings: ClassifierSettings, n_jobs: int = 1) -> Any:
@@ -49,7 +52,9 @@ def make_classifier(settings: ClassifierSettings, n_jobs: int = 1) -> Any:
         random_state=settings.seed,
         n_jobs=n_jobs,
     )
-    return CalibratedClassifierCV(forest, method=settings.calibration, cv=settings.calibration_folds)
+    return CalibratedClassifierCV(
+        forest, method=settings.calibration, cv=settings.calibration_folds
+    )
 
 
 def fit_classifier(
@@ -70,7 +75,9 @@ def fit_classifier(
     return model
 
 
-def class_probabilities(model: Any | None, features: pd.DataFrame, fallback_class: int = 3) -> np.ndarray:
+def class_probabilities(
+    model: Any | None, features: pd.DataFrame, fallback_class: int = 3
+) -> np.ndarray:
     """Probabilities for the classes of :data:`CLASSES`, in that order (columns).
 
     Without a model (no training labels) every source gets ``fallback_class``
@@ -89,7 +96,7 @@ def class_probabilities(model: Any | None, features: pd.DataFrame, fallback_clas
 
 
 def predict_classes(probs: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Class of each row of ``probs``: the largest of ``weights * probs`` (plain argmax without weights)."""
+    """Class of each row of ``probs``: the largest ``weights * probs`` (argmax without weights)."""
     if len(probs) == 0:
         return np.zeros(0, dtype=int)
     scaled = probs if weights is None else probs * np.asarray(weights, float)
@@ -97,11 +104,23 @@ def predict_classes(probs: np.ndarray, weights: np.ndarray | None = None) -> np.
 
 
 #: Candidate weights of the AGN classes' probabilities (the SFG's is 1).
-DECISION_WEIGHT_GRID: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+DECISION_WEIGHT_GRID: tuple[float, ...] = (
+    1.0,
+    1.5,
+    2.0,
+    3.0,
+    4.0,
+    6.0,
+    8.0,
+    12.0,
+    16.0,
+    24.0,
+    32.0,
+)
 
 
 def macro_f1_weights(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per-class probability weights that maximise macro F1 of :func:`predict_classes` on ``labels``.
+    """Per-class probability weights maximising macro F1 of :func:`predict_classes` on ``labels``.
 
     Calibrated probabilities answer "how likely is this an AGN"; macro F1 asks
     for a decision that finds the rare classes without flooding them with SFGs,
@@ -188,7 +207,9 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, n_bins: in
     return float(error)
 
 
-def reliability_curve(probs: np.ndarray, labels: np.ndarray, n_bins: int = 10) -> dict[str, list[float]]:
+def reliability_curve(
+    probs: np.ndarray, labels: np.ndarray, n_bins: int = 10
+) -> dict[str, list[float]]:
     """Mean confidence, accuracy and count per confidence bin (for the reliability diagram)."""
     confidence = probs.max(axis=1) if len(probs) else np.zeros(0)
     correct = predict_classes(probs) == np.asarray(labels)
@@ -203,8 +224,10 @@ def reliability_curve(probs: np.ndarray, labels: np.ndarray, n_bins: int = 10) -
     return curve
 
 
-def classification_metrics(true: np.ndarray, predicted: np.ndarray, probs: np.ndarray | None = None) -> dict[str, Any]:
-    """Per-class precision, recall, F1 and support, macro F1, confusion matrix and (with probabilities) ECE."""
+def classification_metrics(
+    true: np.ndarray, predicted: np.ndarray, probs: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Per-class precision, recall, F1, support; macro F1, confusion matrix, ECE (with probs)."""
     true = np.asarray(true, dtype=int)
     predicted = np.asarray(predicted, dtype=int)
     if len(true) == 0:
@@ -252,7 +275,31 @@ def feature_importances(model: Any | None, columns: list[str]) -> dict[str, floa
         return {}
     forests = [c.estimator for c in model.calibrated_classifiers_]
     mean = np.mean([f.feature_importances_ for f in forests], axis=0)
-    return {name: float(value) for name, value in sorted(zip(columns, mean), key=lambda kv: -kv[1])}
+    return {
+        name: float(value) for name, value in sorted(zip(columns, mean), key=lambda kv: -kv[1])
+    }
+
+
+def labels_without_truth(catalogue: pd.DataFrame, freq: int) -> pd.DataFrame:
+    """The labels table of a catalogue without truth: no true class, training area flagged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``true_class`` (all NaN), ``in_training_area``; classification then
+        falls back to SFG (:data:`sdc1.model.FALLBACK_CLASS`).
+    """
+    from sdc1.sky import in_training_area
+
+    return pd.DataFrame(
+        {
+            "id": catalogue["id"].to_numpy(),
+            "true_class": np.full(len(catalogue), np.nan),
+            "in_training_area": in_training_area(
+                catalogue["ra_core"], catalogue["dec_core"], freq
+            ),
+        }
+    )
 
 
 def label_sources(
@@ -262,7 +309,20 @@ def label_sources(
     beam_arcsec: float,
     radius_beams: float = 1.0,
 ) -> pd.DataFrame:
-    """True class of each catalogue source matched to the truth, and whether it lies in the training area.
+    """True class of each source matched to the truth and whether it is in the training area.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        Measured catalogue (``id``, ``ra_core``, ``dec_core``, ...).
+    truth : pandas.DataFrame
+        Truth catalogue (SDC1 columns).
+    freq : int
+        Frequency in MHz (its training area).
+    beam_arcsec : float
+        Restoring-beam FWHM in arcsec.
+    radius_beams : float, optional
+        Match radius in beams (``config.label.match_radius_beams``).
 
     Returns
     -------
@@ -272,20 +332,39 @@ def label_sources(
         matched rows outside it are the evaluation set.
     """
     from sdc1.match import match_to_truth
-    from sdc1.sky import in_training_area
 
     catalogue = catalogue.reset_index(drop=True)
-    matches = match_to_truth(catalogue, truth.reset_index(drop=True), beam_arcsec, radius_beams=radius_beams)
-    true_class = np.full(len(catalogue), np.nan)
-    if len(matches):
-        true_class[matches["cat_index"].to_numpy(int)] = matches["class_t"].to_numpy(float)
-    return pd.DataFrame(
-        {
-            "id": catalogue["id"].to_numpy(),
-            "true_class": true_class,
-            "in_training_area": in_training_area(catalogue["ra_core"], catalogue["dec_core"], freq),
-        }
+    labels = labels_without_truth(catalogue, freq)
+    matches = match_to_truth(
+        catalogue, truth.reset_index(drop=True), beam_arcsec, radius_beams=radius_beams
     )
+    if len(matches):
+        true_class = labels["true_class"].to_numpy(copy=True)
+        true_class[matches["cat_index"].to_numpy(int)] = matches["class_t"].to_numpy(float)
+        labels["true_class"] = true_class
+    return labels
+
+
+def describe_labels(labels: pd.DataFrame) -> str:
+    """One line for the log: sources, matched ones, and labelled ones in the training area."""
+    matched = labels["true_class"].notna()
+    return (
+        f"{len(labels)} sources, {int(matched.sum())} matched to truth, "
+        f"{int((matched & labels['in_training_area']).sum())} labelled in the training area"
+    )
+
+
+class FitResult(NamedTuple):
+    """What :func:`train_and_predict` returns (unpacks as a 4-tuple)."""
+
+    #: The calibrated forest fitted on every labelled row; None without usable labels.
+    model: Any | None
+    #: ``(n, 3)`` class probabilities of every row, columns in :data:`CLASSES` order.
+    probabilities: np.ndarray
+    #: Rows that are labelled and in the training area: their probabilities are out-of-fold.
+    labelled: np.ndarray
+    #: Decision weights for :func:`predict_classes` (ones unless ``decision == "macro_f1"``).
+    weights: np.ndarray
 
 
 def train_and_predict(
@@ -293,120 +372,43 @@ def train_and_predict(
     columns: list[str],
     settings: ClassifierSettings,
     n_jobs: int = 1,
-) -> tuple[Any | None, np.ndarray, np.ndarray]:
+) -> FitResult:
     """Fit on the labelled training-area rows of ``table``; probabilities for every row.
 
     Labelled training rows get out-of-fold probabilities (spatial folds), all
     other rows the probabilities of the model fitted on every labelled row.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Feature columns plus ``true_class``, ``in_training_area``, ``ra_core``, ``dec_core``.
+    columns : list of str
+        Feature columns to train on.
+    settings : ClassifierSettings
+        ``config.classifier``.
+    n_jobs : int, optional
+        Parallel jobs of the forests.
+
     Returns
     -------
-    model, probabilities, out_of_fold, weights
-        The fitted model (None without labels), an ``(n, 3)`` probability
-        array, a boolean mask of the rows whose probabilities are out-of-fold,
-        and the decision weights (:func:`macro_f1_weights` on the out-of-fold
-        rows with ``settings.decision == "macro_f1"``, else ones).
+    FitResult
+        ``model``, ``probabilities``, ``labelled`` (out-of-fold rows) and ``weights``
+        (:func:`macro_f1_weights` on the out-of-fold rows with
+        ``settings.decision == "macro_f1"``, else ones).
     """
     features = table[columns]
-    labelled = (table["in_training_area"].to_numpy(bool)) & table["true_class"].notna().to_numpy()
+    labelled = table["in_training_area"].to_numpy(bool) & table["true_class"].notna().to_numpy()
     labels = table.loc[labelled, "true_class"].to_numpy(int)
     model = fit_classifier(features[labelled], labels, settings, n_jobs)
     probs = class_probabilities(model, features)
     if model is not None and labelled.sum() > 0:
-        groups = spatial_groups(table.loc[labelled, "ra_core"], table.loc[labelled, "dec_core"], settings.n_folds)
-        probs[labelled] = out_of_fold_probabilities(features[labelled], labels, groups, settings, n_jobs)
+        groups = spatial_groups(
+            table.loc[labelled, "ra_core"], table.loc[labelled, "dec_core"], settings.n_folds
+        )
+        probs[labelled] = out_of_fold_probabilities(
+            features[labelled], labels, groups, settings, n_jobs
+        )
     weights = np.ones(len(CLASSES))
     if model is not None and settings.decision == "macro_f1":
         weights = macro_f1_weights(probs[labelled], labels)
-    return model, probs, labelled, weights
-
-
-#: Feature sets trained side by side: the cross-frequency model and the
-#: published solution's single-frequency approach (the baseline).
-FEATURE_SETS: tuple[str, ...] = ("multi", "single")
-
-
-def train_frequency(
-    table: pd.DataFrame, freq: int, settings: ClassifierSettings, n_jobs: int = 1
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Train the configured and the single-frequency models of one frequency.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        This frequency's rows of the feature table joined with their labels
-        (``true_class``, ``in_training_area``).
-
-    Returns
-    -------
-    bundle : dict
-        ``{feature_set: {"model", "columns", "importances"}}`` plus ``"n_labelled"``
-        and the ``"primary"`` feature set (the one configured).
-    probabilities : pandas.DataFrame
-        ``id``, ``out_of_fold`` and per feature set ``p1_<set>``, ``p2_<set>``,
-        ``p3_<set>`` for every row (out-of-fold where labelled).
-    """
-    from sdc1.features import feature_columns
-
-    out = pd.DataFrame({"id": table["id"].to_numpy()})
-    bundle: dict[str, Any] = {"primary": settings.features, "freq": freq}
-    for feature_set in dict.fromkeys((settings.features, "single")):
-        columns = feature_columns(table, freq, feature_set)
-        model, probs, labelled, weights = train_and_predict(table, columns, settings, n_jobs)
-        bundle[feature_set] = {
-            "model": model,
-            "columns": columns,
-            "importances": feature_importances(model, columns),
-            "decision_weights": weights.tolist(),
-        }
-        for i, cls in enumerate(CLASSES):
-            out[f"p{cls}_{feature_set}"] = probs[:, i]
-        out["out_of_fold"] = labelled
-        bundle["n_labelled"] = int(labelled.sum())
-    return bundle, out
-
-
-def predictions_for(
-    probabilities: pd.DataFrame, feature_set: str, weights: list[float] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Class and ``(n, 3)`` probabilities of one feature set from :func:`train_frequency`'s table.
-
-    ``weights`` are the feature set's decision weights (the bundle's ``decision_weights``).
-    """
-    probs = probabilities[[f"p{c}_{feature_set}" for c in CLASSES]].to_numpy(float)
-    return predict_classes(probs, None if weights is None else np.asarray(weights)), probs
-
-
-#: Class given to every source of a frequency where no classifier can be trained: star-forming
-#: galaxies are about 95% of SDC1 sources, and "everything SFG" is the ``all_sfg`` baseline
-#: that every score file reports anyway. (A model from another frequency is not used: its
-#: features are named after its own frequency and counterparts.)
-FALLBACK_CLASS: int = 3
-
-
-def fallback_reason(true_class: np.ndarray | pd.Series, freq: int, min_members: int) -> str:
-    """Say why no classifier can be trained from a frequency's labelled training-area sources.
-
-    Parameters
-    ----------
-    true_class : array-like
-        True classes of the labelled sources inside the training area (NaN entries are ignored).
-    freq : int
-        Frequency in MHz, for the message.
-    min_members : int
-        Fewest members a class needs to be trained on (``classifier.calibration_folds``,
-        see :func:`fit_classifier`).
-
-    Returns
-    -------
-    str
-        One line, e.g. ``"no labelled sources in the 1400 MHz training area"``.
-    """
-    labels = pd.Series(np.asarray(true_class, dtype=float)).dropna().astype(int)
-    if len(labels) == 0:
-        return f"no labelled sources in the {freq} MHz training area"
-    counts = ", ".join(f"{CLASS_NAMES.get(c, c)} {n}" for c, n in labels.value_counts().sort_index().items())
-    return (
-        f"{len(labels)} labelled sources in the {freq} MHz training area ({counts}): fewer than two "
-        f"classes with at least {min_members} members (classifier.calibration_folds)"
-    )
+    return FitResult(model, probs, labelled, weights)

@@ -25,22 +25,11 @@ from sdc1.io import InputError, atomic_path, read_image, read_sdc1_catalogue
 
 
 def _read_catalogue(path: str):
-    """Read an SDC1 catalogue with or without header lines (training sets have 18)."""
+    """Read an SDC1 catalogue in any published layout (training sets have 18 header lines)."""
     if not Path(path).is_file():
         raise InputError(f"{path}: no such catalogue file")
-    with open(path) as handle:
-        skip = 0
-        for line in handle:
-            fields = line.split()
-            try:
-                [float(v) for v in fields[:12]]
-                if len(fields) >= 12:
-                    break
-            except ValueError:
-                pass
-            skip += 1
     try:
-        cat = read_sdc1_catalogue(path, skiprows=skip)
+        cat = read_sdc1_catalogue(path)
         cat = cat.astype({c: float for c in cat.columns if c not in ("size", "class")})
     except (ValueError, OSError) as exc:
         raise InputError(f"{path}: not an SDC1 catalogue ({str(exc).splitlines()[0]})") from None
@@ -55,7 +44,14 @@ def _read_header(path: str) -> tuple[np.ndarray, fits.Header]:
 
 def cmd_render(args: argparse.Namespace) -> None:
     """Render ``--catalogue`` on the grid of ``--like`` and write ``--out``."""
-    from sdc1.simulate.render import add_noise, beam_fwhm_px, clip_level, emulate_deconvolution, pb_attenuation, render_catalogue
+    from sdc1.simulate.render import (
+        add_noise,
+        beam_fwhm_px,
+        clip_level,
+        emulate_deconvolution,
+        pb_attenuation,
+        render_catalogue,
+    )
 
     cat = _read_catalogue(args.catalogue)
     _, header = _read_header(args.like)
@@ -69,15 +65,21 @@ def cmd_render(args: argparse.Namespace) -> None:
         attenuation = np.ones(len(cat))
     model = render_catalogue(cat, header, attenuation=attenuation * args.flux_scale)
     if args.below_clip_gain != 1.0:
-        emulate_deconvolution(model, clip_level(float(header.get("CRVAL3", 560e6))), args.below_clip_gain)
+        emulate_deconvolution(
+            model, clip_level(float(header.get("CRVAL3", 560e6))), args.below_clip_gain
+        )
     if args.noise_rms:
         add_noise(model, args.noise_rms, beam_fwhm_px(header), seed=args.seed)
     out_header = header.copy()
     out_header["BUNIT"] = "JY/BEAM"
-    out_header["HISTORY"] = f"sdc1 render of {Path(args.catalogue).name}, noise rms {args.noise_rms or 0}"
+    out_header["HISTORY"] = (
+        f"sdc1 render of {Path(args.catalogue).name}, noise rms {args.noise_rms or 0}"
+    )
     shape = (1,) * (int(header["NAXIS"]) - 2) + model.shape
     with atomic_path(args.out) as tmp:
-        fits.PrimaryHDU(model.reshape(shape).astype(np.float32), header=out_header).writeto(tmp, overwrite=True)
+        fits.PrimaryHDU(model.reshape(shape).astype(np.float32), header=out_header).writeto(
+            tmp, overwrite=True
+        )
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
@@ -87,11 +89,15 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     sizes = preset_sizes(args.preset)
     out = Path(args.outdir)
     summary = write_synthetic_field(
-        args.freq, sizes_px=sizes, depth_h=args.depth, seed=args.seed,
+        args.freq,
+        sizes_px=sizes,
+        depth_h=args.depth,
+        seed=args.seed,
         image_path=out / "images" / f"{args.freq}mhz.fits",
         pb_path=out / "pb" / f"{args.freq}mhz_pb.fits",
         truth_path=out / "truth" / f"{args.freq}mhz.txt",
-        population_params=args.params, noise=args.noise_rms,
+        population_params=args.params,
+        noise=args.noise_rms,
     )
     print(summary)
 
@@ -102,25 +108,45 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     render = sub.add_parser("render", help="render an SDC1 catalogue onto an image grid (Jy/beam)")
-    render.add_argument("--catalogue", required=True, help="SDC1 catalogue (12 columns, whitespace)")
-    render.add_argument("--like", required=True, help="FITS image whose grid and header the model takes")
+    render.add_argument(
+        "--catalogue", required=True, help="SDC1 catalogue (12 columns, whitespace)"
+    )
+    render.add_argument(
+        "--like", required=True, help="FITS image whose grid and header the model takes"
+    )
     render.add_argument("--pb", help="primary-beam FITS image (no attenuation when omitted)")
     render.add_argument("--out", required=True, help="output FITS model image")
-    render.add_argument("--noise-rms", type=float, default=0.0, help="add beam-correlated noise (Jy/beam)")
+    render.add_argument(
+        "--noise-rms", type=float, default=0.0, help="add beam-correlated noise (Jy/beam)"
+    )
     render.add_argument("--seed", type=int, default=0, help="noise seed")
-    render.add_argument("--flux-scale", type=float, default=1.0, help="multiply every flux (default 1)")
-    render.add_argument("--below-clip-gain", type=float, default=0.89,
-                        help="SDC1 deconvolution emulation: brightness below the 3x8h-noise clip level is "
-                             "scaled by this (default 0.89 as measured on the real image; 1 turns it off)")
+    render.add_argument(
+        "--flux-scale", type=float, default=1.0, help="multiply every flux (default 1)"
+    )
+    render.add_argument(
+        "--below-clip-gain",
+        type=float,
+        default=0.89,
+        help="SDC1 deconvolution emulation: brightness below the 3x8h-noise clip level is "
+        "scaled by this (default 0.89 as measured on the real image; 1 turns it off)",
+    )
     render.set_defaults(func=cmd_render)
 
     sim = sub.add_parser("simulate", help="write one frequency of the synthetic SDC1-like dataset")
     sim.add_argument("--freq", type=int, required=True, choices=(560, 1400, 9200))
     sim.add_argument("--preset", default="small", choices=("small", "medium", "full"))
-    sim.add_argument("--depth", type=float, default=1000.0, help="integration depth in hours (8, 100, 1000)")
+    sim.add_argument(
+        "--depth", type=float, default=1000.0, help="integration depth in hours (8, 100, 1000)"
+    )
     sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--params", help="population parameters YAML (default: resources/population/params.yaml)")
-    sim.add_argument("--noise-rms", type=float, default=None, help="noise rms (Jy/beam) overriding --depth")
+    sim.add_argument(
+        "--params",
+        default="resources/population/params.yaml",
+        help="population parameters YAML (default: the workflow's, from its folder)",
+    )
+    sim.add_argument(
+        "--noise-rms", type=float, default=None, help="noise rms (Jy/beam) overriding --depth"
+    )
     sim.add_argument("--outdir", default="data/synthetic")
     sim.set_defaults(func=cmd_simulate)
     return parser

@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -54,7 +53,18 @@ ROLES: tuple[str, ...] = (
 
 _MD5_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _ENTRY_KEYS = frozenset(
-    {"name", "url", "alt_urls", "role", "freq_mhz", "depth_h", "size", "md5", "mirror_path", "header_lines"}
+    {
+        "name",
+        "url",
+        "alt_urls",
+        "role",
+        "freq_mhz",
+        "depth_h",
+        "size",
+        "md5",
+        "mirror_path",
+        "header_lines",
+    }
 )
 # HTTP statuses worth another try: the server or a proxy may recover.
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -255,7 +265,9 @@ def select_entries(
         In manifest order.
     """
     if dataset not in manifest:
-        raise InputError(f"manifest has no dataset kind {dataset!r} (known: {', '.join(sorted(manifest))})")
+        raise InputError(
+            f"manifest has no dataset kind {dataset!r} (known: {', '.join(sorted(manifest))})"
+        )
     wanted_roles = None if roles is None else set(roles)
     if wanted_roles is not None and not wanted_roles <= set(ROLES):
         raise InputError(f"unknown role(s) {', '.join(sorted(wanted_roles - set(ROLES)))}")
@@ -289,11 +301,15 @@ def find_entry(
     matches = select_entries(manifest, dataset, freq_mhz=freq_mhz, depth_h=depth_h, roles=[role])
     if name is not None:
         matches = [entry for entry in matches if entry.name == name]
-    what = f"{dataset}: role={role} freq_mhz={freq_mhz} depth_h={depth_h}" + (f" name={name}" if name else "")
+    what = f"{dataset}: role={role} freq_mhz={freq_mhz} depth_h={depth_h}" + (
+        f" name={name}" if name else ""
+    )
     if not matches:
         raise InputError(f"manifest has no entry for {what}")
     if len(matches) > 1:
-        raise InputError(f"manifest has {len(matches)} entries for {what}: {', '.join(e.name for e in matches)}")
+        raise InputError(
+            f"manifest has {len(matches)} entries for {what}: {', '.join(e.name for e in matches)}"
+        )
     return matches[0]
 
 
@@ -351,7 +367,9 @@ def _expected(entry: ManifestEntry, dest: Path) -> tuple[str | None, int | None]
     return md5, size
 
 
-def _problem(actual_md5: str | None, actual_size: int, md5: str | None, size: int | None) -> str | None:
+def _problem(
+    actual_md5: str | None, actual_size: int, md5: str | None, size: int | None
+) -> str | None:
     """Describe how a file differs from what is expected, or ``None`` if it does not."""
     if size is not None and actual_size != size:
         return f"size {actual_size} bytes, expected {size}"
@@ -430,7 +448,9 @@ class ResumableDownloader(pooch.HTTPDownloader):
         self.md5: str | None = None
         self.size: int | None = None
 
-    def __call__(self, url: str, output_file: Any, pooch_obj: Any = None, check_only: bool = False) -> Any:
+    def __call__(
+        self, url: str, output_file: Any, pooch_obj: Any = None, check_only: bool = False
+    ) -> Any:
         if check_only:
             return super().__call__(url, output_file, pooch_obj, check_only=True)
         attempts = self.retries + 1
@@ -438,8 +458,13 @@ class ResumableDownloader(pooch.HTTPDownloader):
             try:
                 self._transfer(url)
                 break
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    _Incomplete, _TransientHTTP) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                _Incomplete,
+                _TransientHTTP,
+            ) as exc:
                 if attempt == attempts - 1:
                     have = self.part.stat().st_size if self.part.exists() else 0
                     raise FetchError(
@@ -449,8 +474,12 @@ class ResumableDownloader(pooch.HTTPDownloader):
                 wait = min(self.backoff_s * 2**attempt, 60.0)
                 log.info("%s: %s; retrying in %.1f s", self.part.name, _one_line(exc), wait)
                 time.sleep(wait)
-            except requests.RequestException as exc:  # HTTP 4xx, bad URL: another try will not help
-                raise FetchError(f"{self.label}: download from {url} failed ({_one_line(exc)})") from None
+            except (
+                requests.RequestException
+            ) as exc:  # HTTP 4xx, bad URL: another try will not help
+                raise FetchError(
+                    f"{self.label}: download from {url} failed ({_one_line(exc)})"
+                ) from None
         # pooch passes a path: move the finished file there for its hash check.
         os.replace(self.part, output_file)
         return None
@@ -466,7 +495,9 @@ class ResumableDownloader(pooch.HTTPDownloader):
         headers = {"Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
-        with requests.get(url, headers=headers, stream=True, timeout=self.timeout_s, allow_redirects=True) as resp:
+        with requests.get(
+            url, headers=headers, stream=True, timeout=self.timeout_s, allow_redirects=True
+        ) as resp:
             if offset and resp.status_code == 416:
                 total = _content_range_total(resp.headers.get("Content-Range"))
                 if total == offset and self.expected_size in (None, offset):
@@ -482,7 +513,11 @@ class ResumableDownloader(pooch.HTTPDownloader):
                 offset = 0
             length = resp.headers.get("Content-Length")
             total = offset + int(length) if length is not None else self.expected_size
-            if total is not None and self.expected_size is not None and total != self.expected_size:
+            if (
+                total is not None
+                and self.expected_size is not None
+                and total != self.expected_size
+            ):
                 self.part.unlink(missing_ok=True)
                 raise InputError(
                     f"{self.label}: {url} serves {total} bytes, expected {self.expected_size}"
@@ -505,8 +540,15 @@ class ResumableDownloader(pooch.HTTPDownloader):
         if self.progressbar and _isatty(sys.stderr):
             from tqdm.auto import tqdm
 
-            progress = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                            desc=self.part.name, leave=True)
+            progress = tqdm(
+                total=total,
+                initial=offset,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=self.part.name,
+                leave=True,
+            )
         elif self.progressbar:
             report = _byte_progress(self.part.name, offset, total)
         done = offset
@@ -538,7 +580,9 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def _byte_progress(name: str, offset: int, total: int | None, every: float = 0.1, step: int = 256 << 20):
+def _byte_progress(
+    name: str, offset: int, total: int | None, every: float = 0.1, step: int = 256 << 20
+):
     """``report(done, final=False)``: log download progress about every ``every`` of ``total`` bytes
     (every ``step`` bytes when the total is unknown), and once more at the end."""
     mib = 1 << 20
@@ -552,8 +596,14 @@ def _byte_progress(name: str, offset: int, total: int | None, every: float = 0.1
             return
         rate = (done - offset) / mib / max(time.monotonic() - start, 1e-6)
         if total:
-            log.info("%s: %.1f of %.1f MiB (%.0f%%), %.1f MiB/s", name, done / mib, total / mib,
-                     100.0 * done / total, rate)
+            log.info(
+                "%s: %.1f of %.1f MiB (%.0f%%), %.1f MiB/s",
+                name,
+                done / mib,
+                total / mib,
+                100.0 * done / total,
+                rate,
+            )
             while state["next"] <= done:
                 state["next"] += every * total
         else:
@@ -595,8 +645,14 @@ def _download(
 ) -> ResumableDownloader:
     """Download one URL to ``dest`` through pooch; raise InputError on a bad checksum."""
     downloader = ResumableDownloader(
-        part_path(dest), expected_size=size, progressbar=progress, retries=retries,
-        backoff_s=backoff_s, timeout_s=timeout_s, chunk_size=chunk_size, label=entry.name,
+        part_path(dest),
+        expected_size=size,
+        progressbar=progress,
+        retries=retries,
+        backoff_s=backoff_s,
+        timeout_s=timeout_s,
+        chunk_size=chunk_size,
+        label=entry.name,
     )
     log.info("%s: downloading %s to %s", entry.name, url, dest)
     pooch_log = pooch.get_logger()
@@ -619,7 +675,9 @@ def _download(
         # pooch's hash check failed: it has already deleted the bad file, and
         # with it the part file, so the next call starts from zero.
         if downloader.md5 is None:
-            raise InputError(f"{entry.name}: download from {url} failed ({_one_line(exc)})") from None
+            raise InputError(
+                f"{entry.name}: download from {url} failed ({_one_line(exc)})"
+            ) from None
         raise InputError(
             f"{entry.name}: md5 mismatch: expected {md5}, got {downloader.md5} (downloaded from {url})"
         ) from None
@@ -727,8 +785,16 @@ def fetch_file(
     for url in entry.urls:
         try:
             downloader = _download(
-                entry, url, dest, md5, size, progress=progress, retries=retries,
-                backoff_s=backoff_s, timeout_s=timeout_s, chunk_size=chunk_size,
+                entry,
+                url,
+                dest,
+                md5,
+                size,
+                progress=progress,
+                retries=retries,
+                backoff_s=backoff_s,
+                timeout_s=timeout_s,
+                chunk_size=chunk_size,
             )
         except FetchError as exc:
             failures.append(str(exc))
@@ -741,3 +807,92 @@ def fetch_file(
     if len(failures) == 1:
         raise FetchError(failures[0])
     raise FetchError(f"{entry.name}: every URL failed: " + " | ".join(failures))
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetFiles:
+    """Where one frequency's three input files go."""
+
+    image: str | os.PathLike
+    pb: str | os.PathLike
+    truth: str | os.PathLike
+
+
+def download_cutout(
+    manifest_path: str | os.PathLike,
+    freq: int,
+    image_name: str,
+    dest: DatasetFiles,
+    *,
+    mirror: str | os.PathLike | None = None,
+) -> None:
+    """Fetch a real SDC1 cutout, its primary beam and its truth (mirror first, md5-checked).
+
+    Parameters
+    ----------
+    manifest_path : path
+        The manifest (``resources/sdc1_manifest.yaml``).
+    freq : int
+        Frequency in MHz.
+    image_name : str
+        Published name of the cutout image.
+    dest : DatasetFiles
+        Destination paths.
+    mirror : path, optional
+        Folder tried before any URL.
+    """
+    manifest = load_manifest(manifest_path)
+    wanted = {
+        dest.image: dict(role="image", name=image_name),
+        dest.pb: dict(role="primary_beam"),
+        dest.truth: dict(role="truth"),
+    }
+    for path, criteria in wanted.items():
+        entry = find_entry(manifest, "sdc1_cutout", freq_mhz=freq, **criteria)
+        fetch_file(entry, path, mirror=mirror, progress=False)
+        log.info("%s <- %s", path, entry.name)
+
+
+def download_sdc1(
+    manifest_path: str | os.PathLike,
+    freq: int,
+    depth_h: int,
+    dest: DatasetFiles,
+    *,
+    mirror: str | os.PathLike | None = None,
+) -> None:
+    """Fetch one frequency of the official SDC1 data (mirror first, resumable, checked).
+
+    Each file is checked as soon as it is in place, before the next (larger)
+    one is fetched. The published truth keeps its header lines beside the
+    workflow's copy, which is plain SDC1 format.
+
+    Parameters
+    ----------
+    manifest_path : path
+        The manifest (``resources/sdc1_manifest.yaml``).
+    freq : int
+        Frequency in MHz.
+    depth_h : int
+        Integration depth in hours (8, 100, 1000).
+    dest : DatasetFiles
+        Destination paths.
+    mirror : path, optional
+        Folder tried before any URL.
+    """
+    from sdc1.io import read_sdc1_catalogue, write_sdc1_truth
+    from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
+
+    manifest = load_manifest(manifest_path)
+    image = find_entry(manifest, "sdc1", role="image", freq_mhz=freq, depth_h=depth_h)
+    fetch_file(image, dest.image, mirror=mirror, progress=True)
+    check_image(dest.image, freq)
+    pb = find_entry(manifest, "sdc1", role="primary_beam", freq_mhz=freq)
+    fetch_file(pb, dest.pb, mirror=mirror, progress=True)
+    check_primary_beam(dest.pb, dest.image, freq_mhz=freq)
+    truth = find_entry(manifest, "sdc1", role="full_truth", freq_mhz=freq)
+    raw = Path(dest.truth).with_name(truth.name)
+    fetch_file(truth, raw, mirror=mirror, progress=True)
+    check_truth_catalogue(raw, skiprows=truth.header_lines)
+    write_sdc1_truth(read_sdc1_catalogue(raw, skiprows=truth.header_lines), dest.truth)
+    log.info("%d MHz, %d h: image, primary beam and truth in place", freq, depth_h)

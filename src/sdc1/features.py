@@ -11,6 +11,7 @@ because undetected" from "no counterpart because not observed".
 from __future__ import annotations
 
 import os
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,17 @@ COMMON_BEAM_FACTOR: float = 1.25
 
 #: Cross-frequency feature names (each suffixed with ``_<other frequency>``).
 CROSS_FEATURES: tuple[str, ...] = (
-    "observed", "has_match", "n_match", "alpha", "alpha_err", "flux_ratio", "size_ratio",
-    "axis_ratio_ratio", "forced_flux", "forced_ratio", "forced_alpha",
+    "observed",
+    "has_match",
+    "n_match",
+    "alpha",
+    "alpha_err",
+    "flux_ratio",
+    "size_ratio",
+    "axis_ratio_ratio",
+    "forced_flux",
+    "forced_ratio",
+    "forced_alpha",
 )
 
 #: Each source's own measurements used as features (columns of the catalogue).
@@ -71,7 +81,8 @@ def own_features(catalogue: pd.DataFrame) -> pd.DataFrame:
                 "peak_to_total": peak / flux,
                 "b_maj": catalogue["b_maj"].to_numpy(float),
                 "b_min": catalogue["b_min"].to_numpy(float),
-                "axis_ratio": catalogue["b_min"].to_numpy(float) / catalogue["b_maj"].to_numpy(float),
+                "axis_ratio": catalogue["b_min"].to_numpy(float)
+                / catalogue["b_maj"].to_numpy(float),
                 "core_frac": catalogue["core_frac"].to_numpy(float),
                 "n_gaussians": catalogue["n_gaussians"].to_numpy(float),
                 "log_maj_raw": np.log10(catalogue["maj_raw"].to_numpy(float)),
@@ -82,11 +93,16 @@ def own_features(catalogue: pd.DataFrame) -> pd.DataFrame:
     return table.replace([np.inf, -np.inf], np.nan)
 
 
-def inside_footprint(ra_deg: np.ndarray, dec_deg: np.ndarray, header: fits.Header, margin_px: float = 0.0) -> np.ndarray:
-    """True where sky positions fall on the pixel grid of ``header`` (at least ``margin_px`` inside)."""
-    wcs = WCS(celestial_header(header))
-    nx, ny = wcs.pixel_shape
-    x, y = wcs.world_to_pixel_values(np.asarray(ra_deg, float), np.asarray(dec_deg, float))
+def on_pixel_grid(
+    x: np.ndarray, y: np.ndarray, nx: int, ny: int, margin_px: float = 0.0
+) -> np.ndarray:
+    """True where 0-based pixel coordinates fall on an ``nx`` x ``ny`` grid.
+
+    A pixel covers its centre +- 0.5, edges included; ``margin_px`` shrinks the grid
+    on every side. The one definition of "on the image" (features and figures).
+    """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
     return (
         np.isfinite(x)
         & (x >= -0.5 + margin_px)
@@ -94,6 +110,16 @@ def inside_footprint(ra_deg: np.ndarray, dec_deg: np.ndarray, header: fits.Heade
         & (y >= -0.5 + margin_px)
         & (y <= ny - 0.5 - margin_px)
     )
+
+
+def inside_footprint(
+    ra_deg: np.ndarray, dec_deg: np.ndarray, header: fits.Header, margin_px: float = 0.0
+) -> np.ndarray:
+    """True where sky positions fall on the pixel grid of ``header`` (``margin_px`` inside)."""
+    wcs = WCS(celestial_header(header))
+    nx, ny = wcs.pixel_shape
+    x, y = wcs.world_to_pixel_values(np.asarray(ra_deg, float), np.asarray(dec_deg, float))
+    return on_pixel_grid(x, y, nx, ny, margin_px)
 
 
 def match_counterparts(
@@ -117,8 +143,12 @@ def match_counterparts(
     n_within = np.zeros(n, dtype=int)
     if n == 0 or len(other) == 0:
         return index, separation, n_within
-    a = SkyCoord(source["ra_core"].to_numpy(float) * u.deg, source["dec_core"].to_numpy(float) * u.deg)
-    b = SkyCoord(other["ra_core"].to_numpy(float) * u.deg, other["dec_core"].to_numpy(float) * u.deg)
+    a = SkyCoord(
+        source["ra_core"].to_numpy(float) * u.deg, source["dec_core"].to_numpy(float) * u.deg
+    )
+    b = SkyCoord(
+        other["ra_core"].to_numpy(float) * u.deg, other["dec_core"].to_numpy(float) * u.deg
+    )
     nearest, sep, _ = a.match_to_catalog_sky(b)
     sep_arcsec = sep.to_value(u.arcsec)
     hit = sep_arcsec <= radius_arcsec
@@ -130,8 +160,12 @@ def match_counterparts(
 
 
 def spectral_index(
-    flux_a: np.ndarray, flux_b: np.ndarray, freq_a: float, freq_b: float,
-    err_a: np.ndarray | None = None, err_b: np.ndarray | None = None,
+    flux_a: np.ndarray,
+    flux_b: np.ndarray,
+    freq_a: float,
+    freq_b: float,
+    err_a: np.ndarray | None = None,
+    err_b: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spectral index ``alpha`` (S ~ nu^alpha) between two frequencies, and its error."""
     log_ratio = np.log(freq_b / freq_a)
@@ -140,7 +174,9 @@ def spectral_index(
         if err_a is None or err_b is None:
             error = np.full_like(alpha, np.nan)
         else:
-            error = np.hypot(np.asarray(err_a) / flux_a, np.asarray(err_b) / flux_b) / abs(log_ratio)
+            error = np.hypot(np.asarray(err_a) / flux_a, np.asarray(err_b) / flux_b) / abs(
+                log_ratio
+            )
     return alpha, error
 
 
@@ -175,21 +211,31 @@ def cross_frequency_features(
         own = source.iloc[rows]
         cp = other.iloc[index[rows]]
         alpha, alpha_err = spectral_index(
-            own["flux"].to_numpy(float), cp["flux"].to_numpy(float), freq, other_freq,
-            own.get("e_total_flux"), cp.get("e_total_flux"),
+            own["flux"].to_numpy(float),
+            cp["flux"].to_numpy(float),
+            freq,
+            other_freq,
+            own.get("e_total_flux"),
+            cp.get("e_total_flux"),
         )
         labels = source.index[rows]
         out.loc[labels, "alpha" + tag] = alpha
         out.loc[labels, "alpha_err" + tag] = alpha_err
-        out.loc[labels, "flux_ratio" + tag] = cp["flux"].to_numpy(float) / own["flux"].to_numpy(float)
-        out.loc[labels, "size_ratio" + tag] = cp["b_maj"].to_numpy(float) / own["b_maj"].to_numpy(float)
-        out.loc[labels, "axis_ratio_ratio" + tag] = (
-            (cp["b_min"] / cp["b_maj"]).to_numpy(float) / (own["b_min"] / own["b_maj"]).to_numpy(float)
+        out.loc[labels, "flux_ratio" + tag] = cp["flux"].to_numpy(float) / own["flux"].to_numpy(
+            float
         )
+        out.loc[labels, "size_ratio" + tag] = cp["b_maj"].to_numpy(float) / own["b_maj"].to_numpy(
+            float
+        )
+        out.loc[labels, "axis_ratio_ratio" + tag] = (cp["b_min"] / cp["b_maj"]).to_numpy(float) / (
+            own["b_min"] / own["b_maj"]
+        ).to_numpy(float)
     return out
 
 
-def forced_features(own: np.ndarray, other: np.ndarray, freq: int, other_freq: int, index: pd.Index) -> pd.DataFrame:
+def forced_features(
+    own: np.ndarray, other: np.ndarray, freq: int, other_freq: int, index: pd.Index
+) -> pd.DataFrame:
     """Features of beam-matched forced photometry of sources in their own and another image.
 
     ``own`` and ``other`` are the readings (Jy per common beam,
@@ -203,7 +249,9 @@ def forced_features(own: np.ndarray, other: np.ndarray, freq: int, other_freq: i
     tag = f"_{other_freq}"
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = other / own
-        alpha = np.where((own > 0) & (other > 0), np.log(ratio) / np.log(other_freq / freq), np.nan)
+        alpha = np.where(
+            (own > 0) & (other > 0), np.log(ratio) / np.log(other_freq / freq), np.nan
+        )
     ratio = np.where(own > 0, ratio, np.nan)
     return pd.DataFrame(
         {"forced_flux" + tag: other, "forced_ratio" + tag: ratio, "forced_alpha" + tag: alpha},
@@ -220,7 +268,9 @@ def common_beam_arcsec(header_a: fits.Header, header_b: fits.Header) -> float:
     return COMMON_BEAM_FACTOR * max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
 
 
-def match_radius_arcsec(header_a: fits.Header, header_b: fits.Header, radius_beams: float) -> float:
+def match_radius_arcsec(
+    header_a: fits.Header, header_b: fits.Header, radius_beams: float
+) -> float:
     """Cross-match radius: ``radius_beams`` times the larger of the two restoring beams."""
     beam = max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
     return radius_beams * beam
@@ -232,7 +282,7 @@ def build_feature_table(
     radius_beams: float = 0.5,
     images: dict[int, str | os.PathLike] | None = None,
 ) -> pd.DataFrame:
-    """One row per source per frequency: own features and every other frequency's counterpart features.
+    """One row per source per frequency: own features and each other frequency's counterpart's.
 
     Parameters
     ----------
@@ -268,15 +318,24 @@ def build_feature_table(
         key = (freq, image_freq, beam)
         if key not in readings:
             readings[key] = beam_matched_brightness(
-                images[image_freq], catalogue["ra_core"].to_numpy(float), catalogue["dec_core"].to_numpy(float), beam
+                images[image_freq],
+                catalogue["ra_core"].to_numpy(float),
+                catalogue["dec_core"].to_numpy(float),
+                beam,
             )
         return readings[key]
 
     for freq, catalogue in sorted(catalogues.items()):
         catalogue = catalogue.reset_index(drop=True)
         parts = [
-            pd.DataFrame({"freq": freq, "id": catalogue["id"], "ra_core": catalogue["ra_core"],
-                          "dec_core": catalogue["dec_core"]}),
+            pd.DataFrame(
+                {
+                    "freq": freq,
+                    "id": catalogue["id"],
+                    "ra_core": catalogue["ra_core"],
+                    "dec_core": catalogue["dec_core"],
+                }
+            ),
             own_features(catalogue),
         ]
         for other_freq in all_freqs:
@@ -285,14 +344,21 @@ def build_feature_table(
             if other_freq in catalogues:
                 radius = match_radius_arcsec(headers[freq], headers[other_freq], radius_beams)
                 cross = cross_frequency_features(
-                    catalogue, freq, catalogues[other_freq].reset_index(drop=True), other_freq,
-                    headers[other_freq], radius,
+                    catalogue,
+                    freq,
+                    catalogues[other_freq].reset_index(drop=True),
+                    other_freq,
+                    headers[other_freq],
+                    radius,
                 )
                 if images is not None:
                     beam = common_beam_arcsec(headers[freq], headers[other_freq])
                     forced = forced_features(
-                        reading(catalogue, freq, freq, beam), reading(catalogue, freq, other_freq, beam),
-                        freq, other_freq, catalogue.index,
+                        reading(catalogue, freq, freq, beam),
+                        reading(catalogue, freq, other_freq, beam),
+                        freq,
+                        other_freq,
+                        catalogue.index,
                     )
                     cross[forced.columns] = forced
                 parts.append(cross)
@@ -303,7 +369,7 @@ def build_feature_table(
 
 
 def unobserved_features(n: int, other_freq: int) -> pd.DataFrame:
-    """Cross-frequency feature columns for a frequency that has no image: all missing but ``observed = 0``."""
+    """Cross-frequency features for a frequency without image: all missing but ``observed = 0``."""
     tag = f"_{other_freq}"
     out = pd.DataFrame({"observed" + tag: np.zeros(n)})
     for name in CROSS_FEATURES[1:]:
@@ -312,7 +378,7 @@ def unobserved_features(n: int, other_freq: int) -> pd.DataFrame:
 
 
 def feature_columns(table: pd.DataFrame, freq: int, feature_set: str) -> list[str]:
-    """Columns a classifier of ``freq`` uses: ``single`` (own only) or ``multi`` (own + counterparts)."""
+    """Columns a classifier of ``freq`` uses: ``single`` (own) or ``multi`` (own and cross)."""
     own = [c for c in OWN_FEATURES if c in table.columns]
     if feature_set == "single":
         return own
@@ -321,3 +387,34 @@ def feature_columns(table: pd.DataFrame, freq: int, feature_set: str) -> list[st
     others = [f for f in (560, 1400, 9200) if f != freq]
     cross = [c for c in table.columns if any(c.endswith(f"_{f}") for f in others)]
     return own + cross
+
+
+def counterpart_summary(table: pd.DataFrame, freqs: Sequence[int]) -> list[str]:
+    """Per frequency and other frequency, one log line on the counterparts found.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`build_feature_table`'s output.
+    freqs : sequence of int
+        The dataset's frequencies, in the order of the lines.
+
+    Returns
+    -------
+    list of str
+        E.g. ``"560 MHz: 812 sources, 640 inside 1400 MHz image, 301 with a counterpart,
+        4 ambiguous"``.
+    """
+    lines = []
+    for freq in freqs:
+        rows = table[table["freq"] == freq]
+        for other in freqs:
+            if other == freq:
+                continue
+            lines.append(
+                f"{freq} MHz: {len(rows)} sources, "
+                f"{int(rows[f'observed_{other}'].sum())} inside {other} MHz image, "
+                f"{int((rows[f'has_match_{other}'] == 1).sum())} with a counterpart, "
+                f"{int((rows[f'n_match_{other}'] > 1).sum())} ambiguous"
+            )
+    return lines

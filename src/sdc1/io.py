@@ -79,9 +79,11 @@ def celestial_header(header: fits.Header) -> fits.Header:
         raise InputError("header has no celestial (RA/Dec) WCS")
     reduced = header.copy()
     for key in list(reduced.keys()):
-        if key and key[-1] in "34" and key[:-1] in {
-            "NAXIS", "CRPIX", "CDELT", "CRVAL", "CTYPE", "CUNIT", "CROTA"
-        }:
+        if (
+            key
+            and key[-1] in "34"
+            and key[:-1] in {"NAXIS", "CRPIX", "CDELT", "CRVAL", "CTYPE", "CUNIT", "CROTA"}
+        ):
             del reduced[key]
     reduced["NAXIS"] = 2
     reduced.update(wcs.to_header())
@@ -127,12 +129,46 @@ def read_image(path: str | os.PathLike, memmap: bool = True) -> tuple[np.ndarray
     return data, header
 
 
-def read_sdc1_catalogue(path: str | os.PathLike, skiprows: int = 0) -> pd.DataFrame:
-    """Read a whitespace-separated SDC1 catalogue (truth or submission).
+def catalogue_header_lines(path: str | os.PathLike, max_lines: int = 100) -> int:
+    """Number of lines before the first data row of a whitespace SDC1 catalogue.
+
+    The published training truth files start with 18 header lines, submissions
+    with one line of column names, the full truth with none. A data row has at
+    least the 12 SDC1 columns, most of them numbers: a data row with one bad
+    value counts as data, so that the validator names it instead of skipping it.
+    """
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for lineno, line in enumerate(handle):
+            if lineno >= max_lines:
+                break
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= len(SDC1_COLUMNS) and _numbers(fields) > len(fields) / 2:
+                return lineno
+    return 0
+
+
+def _numbers(fields: list[str]) -> int:
+    """How many of ``fields`` parse as numbers."""
+    count = 0
+    for value in fields:
+        try:
+            float(value)
+        except ValueError:
+            continue
+        count += 1
+    return count
+
+
+def read_sdc1_catalogue(path: str | os.PathLike, skiprows: int | None = None) -> pd.DataFrame:
+    """Read a whitespace-separated SDC1 catalogue (truth or submission), in any published layout.
 
     Only the 12 SDC1 columns are kept; training-set catalogues carry three more
-    (SELECTION, x, y), which are dropped.
+    (SELECTION, x, y), which are dropped. Header lines (18 in the training sets,
+    one in a submission) are found by :func:`catalogue_header_lines` unless
+    ``skiprows`` is given.
     """
+    if skiprows is None:
+        skiprows = catalogue_header_lines(path)
     frame = pd.read_csv(path, sep=r"\s+", header=None, skiprows=skiprows, comment="#")
     if frame.shape[1] < len(SDC1_COLUMNS):
         raise InputError(
@@ -190,4 +226,6 @@ def write_json(content: dict, path: str | os.PathLike) -> None:
 def write_sdc1_truth(catalogue: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a truth catalogue in the plain SDC1 format: 12 columns, whitespace, no header."""
     with atomic_path(path) as tmp:
-        catalogue.loc[:, list(SDC1_COLUMNS)].to_csv(tmp, sep=" ", header=False, index=False, float_format="%.10g")
+        catalogue.loc[:, list(SDC1_COLUMNS)].to_csv(
+            tmp, sep=" ", header=False, index=False, float_format="%.10g"
+        )

@@ -36,7 +36,7 @@ MIN_VALID_WEIGHT: float = 0.9
 def smoothing_kernel_fwhm(beam_arcsec: float, target_arcsec: float) -> float:
     """FWHM (arcsec) of the Gaussian that turns a circular ``beam_arcsec`` beam into ``target_arcsec``."""
     if target_arcsec <= beam_arcsec:
-        raise ValueError(f"target beam {target_arcsec}\" must exceed the image beam {beam_arcsec}\"")
+        raise ValueError(f'target beam {target_arcsec}" must exceed the image beam {beam_arcsec}"')
     return float(np.sqrt(target_arcsec**2 - beam_arcsec**2))
 
 
@@ -78,7 +78,9 @@ def beam_matched_brightness(
         wcs = WCS(celestial_header(header))
         beam_arcsec = float(header["BMAJ"]) * 3600.0
         pixel_arcsec = abs(float(wcs.proj_plane_pixel_scales()[0].to_value("arcsec")))
-        kernel_sigma_px = smoothing_kernel_fwhm(beam_arcsec, target_beam_arcsec) / FWHM_PER_SIGMA / pixel_arcsec
+        kernel_sigma_px = (
+            smoothing_kernel_fwhm(beam_arcsec, target_beam_arcsec) / FWHM_PER_SIGMA / pixel_arcsec
+        )
         area_ratio = (target_beam_arcsec / beam_arcsec) ** 2
         half = int(np.ceil(STAMP_SIGMAS * kernel_sigma_px))
         ny, nx = data.shape
@@ -97,9 +99,10 @@ def beam_matched_brightness(
             gy = np.exp(-0.5 * ((np.arange(y0, y1) - y[i]) / kernel_sigma_px) ** 2)
             weights = np.outer(gy, gx)
             # The full kernel's weight, as if the stamp were never cut by an edge.
-            full = np.exp(-0.5 * ((xc + offsets - x[i]) / kernel_sigma_px) ** 2).sum() * np.exp(
-                -0.5 * ((yc + offsets - y[i]) / kernel_sigma_px) ** 2
-            ).sum()
+            full = (
+                np.exp(-0.5 * ((xc + offsets - x[i]) / kernel_sigma_px) ** 2).sum()
+                * np.exp(-0.5 * ((yc + offsets - y[i]) / kernel_sigma_px) ** 2).sum()
+            )
             valid = np.isfinite(stamp)
             if weights[valid].sum() < MIN_VALID_WEIGHT * full:
                 continue

@@ -1,4 +1,4 @@
-"""Figures for the workflow report: small, pure functions from tables and arrays to a matplotlib Figure.
+"""Figures for the workflow report: small, pure functions from tables and arrays to a Figure.
 
 Every function takes plain DataFrames or arrays, draws one figure and returns it;
 nothing is read or written here. The caller saves (``fig.savefig``) and closes it.
@@ -27,7 +27,7 @@ def _figure(width: float = 6.0, height: float = 4.5) -> tuple[Figure, plt.Axes]:
 
 
 def _no_data(ax: plt.Axes, text: str) -> None:
-    """Say in the middle of an empty panel why it is empty (a sparse image can have no detections)."""
+    """Say in the middle of an empty panel why it is empty (a sparse image may have no sources)."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="gray")
 
 
@@ -72,8 +72,15 @@ def image_overlay(
     classes = np.asarray(classes, dtype=int)
     for c, label in CLASS_LABELS.items():
         sel = classes == c
-        ax.scatter(np.asarray(x)[sel], np.asarray(y)[sel], s=40, facecolors="none",
-                   edgecolors=CLASS_COLOURS[c], linewidths=1.0, label=f"{label} ({int(sel.sum())})")
+        ax.scatter(
+            np.asarray(x)[sel],
+            np.asarray(y)[sel],
+            s=40,
+            facecolors="none",
+            edgecolors=CLASS_COLOURS[c],
+            linewidths=1.0,
+            label=f"{label} ({int(sel.sum())})",
+        )
     ax.set_xlim(-0.5, data.shape[1] - 0.5)
     ax.set_ylim(-0.5, data.shape[0] - 0.5)
     ax.set_xlabel("x (pixel)")
@@ -86,13 +93,24 @@ def image_overlay(
 def source_counts(detected_flux: np.ndarray, truth_flux: np.ndarray, *, title: str = "") -> Figure:
     """Differential source counts (sources per dex of flux) of detections and truth."""
     fig, ax = _figure()
-    bins = log_bins(np.concatenate([np.asarray(detected_flux, float), np.asarray(truth_flux, float)]))
+    bins = log_bins(
+        np.concatenate([np.asarray(detected_flux, float), np.asarray(truth_flux, float)])
+    )
     dex = np.diff(np.log10(bins))
     centres = np.sqrt(bins[:-1] * bins[1:])
     for values, label, style in ((truth_flux, "truth", "k-"), (detected_flux, "detected", "C0o-")):
         counts, _ = np.histogram(np.asarray(values, float), bins=bins)
-        ax.plot(centres, np.where(counts > 0, counts / dex, np.nan), style, label=f"{label} ({len(values)})")
-    if len(_positive(np.concatenate([np.asarray(detected_flux, float), np.asarray(truth_flux, float)]))):
+        ax.plot(
+            centres,
+            np.where(counts > 0, counts / dex, np.nan),
+            style,
+            label=f"{label} ({len(values)})",
+        )
+    if len(
+        _positive(
+            np.concatenate([np.asarray(detected_flux, float), np.asarray(truth_flux, float)])
+        )
+    ):
         ax.set_xscale("log")
         ax.set_yscale("log")
     else:
@@ -104,7 +122,9 @@ def source_counts(detected_flux: np.ndarray, truth_flux: np.ndarray, *, title: s
     return fig
 
 
-def binned_fraction(values: np.ndarray, hit: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def binned_fraction(
+    values: np.ndarray, hit: np.ndarray, bins: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Fraction of ``hit`` per bin of ``values`` (NaN where a bin is empty) and the counts."""
     values = np.asarray(values, dtype=float)
     hit = np.asarray(hit, dtype=bool)
@@ -122,9 +142,14 @@ def completeness_reliability(
     *,
     title: str = "",
 ) -> Figure:
-    """Completeness (matched truth / truth) against true flux and reliability (matched / detected) against measured flux."""
+    """Completeness (matched truth / truth) against true flux, reliability against measured flux.
+
+    Reliability is matched / detected.
+    """
     fig, ax = _figure()
-    bins = log_bins(np.concatenate([np.asarray(truth_flux, float), np.asarray(detected_flux, float)]))
+    bins = log_bins(
+        np.concatenate([np.asarray(truth_flux, float), np.asarray(detected_flux, float)])
+    )
     centres = np.sqrt(bins[:-1] * bins[1:])
     completeness, _ = binned_fraction(truth_flux, truth_matched, bins)
     reliability, _ = binned_fraction(detected_flux, detected_matched, bins)
@@ -139,7 +164,9 @@ def completeness_reliability(
     return fig
 
 
-def flux_ratio_vs_snr(snr: np.ndarray, measured: np.ndarray, true: np.ndarray, *, title: str = "") -> Figure:
+def flux_ratio_vs_snr(
+    snr: np.ndarray, measured: np.ndarray, true: np.ndarray, *, title: str = ""
+) -> Figure:
     """Measured over true flux of matched sources against their signal-to-noise ratio."""
     fig, ax = _figure()
     snr = np.asarray(snr, dtype=float)
@@ -150,7 +177,10 @@ def flux_ratio_vs_snr(snr: np.ndarray, measured: np.ndarray, true: np.ndarray, *
     if ok.sum() >= 2:
         bins = log_bins(snr[ok], per_dex=4)
         idx = np.digitize(snr[ok], bins) - 1
-        med = [np.median(ratio[ok][idx == i]) if np.any(idx == i) else np.nan for i in range(len(bins) - 1)]
+        med = [
+            np.median(ratio[ok][idx == i]) if np.any(idx == i) else np.nan
+            for i in range(len(bins) - 1)
+        ]
         ax.plot(np.sqrt(bins[:-1] * bins[1:]), med, "k-", lw=2, label="median")
     ax.axhline(1.0, color="gray", ls="--")
     if ok.any():
@@ -165,7 +195,9 @@ def flux_ratio_vs_snr(snr: np.ndarray, measured: np.ndarray, true: np.ndarray, *
     return fig
 
 
-def confusion_matrix(matrix: Sequence[Sequence[int]], labels: Sequence[int], *, title: str = "") -> Figure:
+def confusion_matrix(
+    matrix: Sequence[Sequence[int]], labels: Sequence[int], *, title: str = ""
+) -> Figure:
     """Confusion matrix (rows: true class, columns: predicted), counts and row fractions."""
     fig, ax = _figure(5.5, 4.8)
     counts = np.asarray(matrix, dtype=float)
@@ -179,8 +211,14 @@ def confusion_matrix(matrix: Sequence[Sequence[int]], labels: Sequence[int], *, 
     ax.set_yticks(range(len(names)), names)
     for i in range(counts.shape[0]):
         for j in range(counts.shape[1]):
-            ax.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
-                    color="white" if fraction[i, j] > 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                f"{int(counts[i, j])}",
+                ha="center",
+                va="center",
+                color="white" if fraction[i, j] > 0.5 else "black",
+            )
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title)
@@ -206,7 +244,9 @@ def reliability_diagram(curve: Mapping[str, Sequence[float]], *, title: str = ""
     return fig
 
 
-def feature_importances(importances: Mapping[str, float], *, top: int = 15, title: str = "") -> Figure:
+def feature_importances(
+    importances: Mapping[str, float], *, top: int = 15, title: str = ""
+) -> Figure:
     """Horizontal bar chart of the ``top`` most important features."""
     items = sorted(importances.items(), key=lambda kv: -kv[1])[:top]
     fig, ax = _figure(6.0, 0.3 * max(len(items), 3) + 1.5)
@@ -228,7 +268,9 @@ def nearest_alpha(features: pd.DataFrame, frequencies: Sequence[int]) -> pd.Seri
             column = f"alpha_{other}"
             if column in features:
                 missing = alpha.loc[rows].isna()
-                alpha.loc[rows[missing.to_numpy()]] = features.loc[rows[missing.to_numpy()], column]
+                alpha.loc[rows[missing.to_numpy()]] = features.loc[
+                    rows[missing.to_numpy()], column
+                ]
     return alpha
 
 
@@ -246,8 +288,15 @@ def spectral_index_by_class(table: pd.DataFrame, *, title: str = "") -> Figure:
         for c, label in CLASS_LABELS.items():
             values = rows.loc[rows["class"] == c, "alpha"].clip(bins[0], bins[-1])
             if len(values):
-                ax.hist(values, bins=bins, histtype="step", lw=1.5, color=CLASS_COLOURS[c],
-                        density=True, label=f"{label} ({len(values)})")
+                ax.hist(
+                    values,
+                    bins=bins,
+                    histtype="step",
+                    lw=1.5,
+                    color=CLASS_COLOURS[c],
+                    density=True,
+                    label=f"{label} ({len(values)})",
+                )
         ax.set_title(f"{int(freq)} MHz")
         ax.set_xlabel("spectral index alpha")
         ax.legend(fontsize="small")

@@ -17,7 +17,6 @@ from reproject import reproject_interp
 
 from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
 
-
 #: In images of more than EXACT_BEAM_MAX_PIXELS pixels the beam is evaluated
 #: exactly every BEAM_NODE_STEP image pixels and interpolated bilinearly in
 #: between (differences below 2e-4 of the beam): it varies on scales of
@@ -72,7 +71,9 @@ def regrid_primary_beam(
         node_step = 1 if total_cols * total_rows <= EXACT_BEAM_MAX_PIXELS else BEAM_NODE_STEP
     if node_step == 1:
         block_wcs = image_wcs.slice((slice(row_start, row_start + n_rows), slice(None)))
-        beam, _ = reproject_interp((pb_plane, pb_wcs), block_wcs, shape_out=shape, order="bilinear")
+        beam, _ = reproject_interp(
+            (pb_plane, pb_wcs), block_wcs, shape_out=shape, order="bilinear"
+        )
         return beam
     node_rows = _nodes(rows[0], rows[-1], total_rows, node_step)
     node_cols = _nodes(0, n_cols - 1, total_cols, node_step)
@@ -80,7 +81,9 @@ def regrid_primary_beam(
     nodes = np.empty((len(node_rows), len(node_cols)))
     for i, r in enumerate(node_rows):
         row_wcs = image_wcs.slice((slice(int(r), int(r) + 1), slice(None)))
-        row, _ = reproject_interp((pb_plane, pb_wcs), row_wcs, shape_out=(1, total_cols), order="bilinear")
+        row, _ = reproject_interp(
+            (pb_plane, pb_wcs), row_wcs, shape_out=(1, total_cols), order="bilinear"
+        )
         nodes[i] = row[0, node_cols]
     r0, tr = _cell(rows, node_rows)
     c0, tc = _cell(cols, node_cols)
@@ -95,7 +98,7 @@ def _nodes(first: int, last: int, total: int, step: int) -> np.ndarray:
     grid = np.append(np.arange(0, total - 1, step), total - 1)
     lo = max(np.searchsorted(grid, first, side="right") - 1, 0)
     hi = min(np.searchsorted(grid, last, side="left"), len(grid) - 1)
-    nodes = grid[lo:hi + 1]
+    nodes = grid[lo : hi + 1]
     return nodes if len(nodes) > 1 else np.array([nodes[0], nodes[0] + 1])
 
 
@@ -145,7 +148,7 @@ def correct_primary_beam(
         Called as ``progress(rows_done, rows_total)`` after each block.
     """
     if not 0.0 < min_pb <= 1.0:
-        raise InputError(f"pb_correct.min_pb: {min_pb} is not in (0, 1]")
+        raise InputError(f"correct_primary_beam.min_pb: {min_pb} is not in (0, 1]")
     with fits.open(image_path, memmap=True) as image_hdul:
         header = image_hdul[0].header.copy()
         image = image_plane(image_hdul[0].data)
@@ -153,7 +156,8 @@ def correct_primary_beam(
         image_wcs = WCS(celestial_header(header))
         pb_plane, pb_wcs = _read_beam(pb_path) if pb_path is not None else (None, None)
         header = float32_header(
-            header, f"sdc1: primary-beam corrected with {os.path.basename(str(pb_path))}, min_pb={min_pb}"
+            header,
+            f"sdc1: primary-beam corrected with {os.path.basename(str(pb_path))}, min_pb={min_pb}",
         )
         with atomic_path(out_path) as tmp:
             stream = fits.StreamingHDU(tmp, header)

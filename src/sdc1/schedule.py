@@ -32,7 +32,15 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Job", "Node", "Placement", "Schedule", "bottom_levels", "list_schedule", "topological_order"]
+__all__ = [
+    "Job",
+    "Node",
+    "Placement",
+    "Schedule",
+    "bottom_levels",
+    "list_schedule",
+    "topological_order",
+]
 
 
 @dataclass(frozen=True, kw_only=True)

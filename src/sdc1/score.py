@@ -1,7 +1,8 @@
-"""Score report of one frequency: the SDC score, classification metrics and baselines side by side."""
+"""Score report of one frequency: SDC score, classification metrics and baselines side by side."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,10 @@ import pandas as pd
 
 from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 from sdc1.io import SDC1_COLUMNS
+from sdc1.model import TrainedModel
 from sdc1.ska_score import score_catalogue
+
+logger = logging.getLogger(__name__)
 
 
 def evaluation_rows(labels: pd.DataFrame, whole_image_training: bool) -> np.ndarray:
@@ -83,11 +87,10 @@ def score_frequency(
     labels: pd.DataFrame,
     truth: pd.DataFrame,
     freq: int,
+    model: TrainedModel,
     *,
     whole_image_training: bool,
-    primary: str,
     mode: int = 0,
-    fallback: dict[str, Any] | None = None,
     snr_floors: tuple[float, ...] = DEFAULT_SNR_FLOORS,
 ) -> dict[str, Any]:
     """SDC score of the submission, its classification metrics, and the baselines.
@@ -101,15 +104,18 @@ def score_frequency(
         The label step's table (``id``, ``true_class``, ``in_training_area``).
     truth : pandas.DataFrame
         Truth catalogue (SDC1 columns).
+    freq : int
+        Frequency in MHz.
+    model : TrainedModel
+        The train step's model: its primary feature set is the submitted one, and its
+        ``fallback`` (where no classifier could be trained and every source got the
+        fallback class) is logged and reported as ``classification.fallback``
+        (``{"class", "reason"}``; None: classes come from a trained model).
     whole_image_training : bool
         The image lies inside the training area: ska-sdc scores with
         ``train=True`` and classification is judged out-of-fold.
-    primary : str
-        Feature set of the submitted classes.
-    fallback : dict or None, optional
-        The train step's ``fallback`` (``class``, ``reason``) where no classifier could be
-        trained and every source got the fallback class; reported as
-        ``classification.fallback`` (None: classes come from a trained model).
+    mode : int, optional
+        ska-sdc position mode (``config.score.mode``): 0 core positions, 1 centroids.
     snr_floors : tuple of float, optional
         Signal-to-noise floors of ``classification.by_snr`` (:func:`metrics_by_snr`).
 
@@ -119,7 +125,17 @@ def score_frequency(
         ska-sdc's figures (``score``, ``n_det``, ...), ``classification`` and
         ``baselines`` (``all_sfg``, ``single_frequency``: ``macro_f1`` and ``score``).
     """
-    table = predictions.merge(labels[["id", "true_class", "in_training_area"]], on="id", validate="1:1")
+    primary = model.primary
+    if model.fallback is not None:
+        logger.warning(
+            "%d MHz: classes are the fallback (every source class %d): %s",
+            freq,
+            model.fallback.class_,
+            model.fallback.reason,
+        )
+    table = predictions.merge(
+        labels[["id", "true_class", "in_training_area"]], on="id", validate="1:1"
+    )
     rows = evaluation_rows(table, whole_image_training)
     true = table.loc[rows, "true_class"].to_numpy(int)
 
@@ -136,7 +152,9 @@ def score_frequency(
         true, table.loc[rows, f"class_{primary}"].to_numpy(int), probabilities(primary)
     )
     result["classification"]["feature_set"] = primary
-    result["classification"]["fallback"] = fallback
+    result["classification"]["fallback"] = (
+        None if model.fallback is None else model.fallback.as_dict()
+    )
     result["classification"]["evaluated_on"] = (
         "out-of-fold predictions of matched sources (image inside the training area)"
         if whole_image_training
@@ -148,7 +166,10 @@ def score_frequency(
         result["classification"]["by_snr"] = metrics_by_snr(
             true,
             table.loc[rows, "snr"].to_numpy(float),
-            {primary: table.loc[rows, f"class_{primary}"].to_numpy(int), "single_frequency": single[rows]},
+            {
+                primary: table.loc[rows, f"class_{primary}"].to_numpy(int),
+                "single_frequency": single[rows],
+            },
             tuple(snr_floors),
         )
     result["baselines"] = {
@@ -157,9 +178,22 @@ def score_frequency(
             "score": sdc_score(all_sfg)["score"],
         },
         "single_frequency": {
-            "macro_f1": classification_metrics(true, single[rows], probabilities("single"))["macro_f1"],
+            "macro_f1": classification_metrics(true, single[rows], probabilities("single"))[
+                "macro_f1"
+            ],
             "score": sdc_score(single)["score"],
         },
     }
     result["train_area"] = whole_image_training
     return result
+
+
+def describe_score(result: dict[str, Any]) -> str:
+    """One line for the log: score, macro F1 beside the baselines', and the sources judged."""
+    classification, baselines = result["classification"], result["baselines"]
+    return (
+        f"score {result['score']:.1f}, macro F1 {classification['macro_f1']} "
+        f"(all-SFG {baselines['all_sfg']['macro_f1']}, "
+        f"single-frequency {baselines['single_frequency']['macro_f1']}) "
+        f"on {classification['n_sources']} sources"
+    )

@@ -24,7 +24,12 @@ def in_training_area(ra_deg: np.ndarray, dec_deg: np.ndarray, freq: int) -> np.n
     lim = TRAIN_LIM[freq]
     ra = wrap_ra(ra_deg)
     dec = np.asarray(dec_deg, dtype=float)
-    return (ra > lim["ra_min"]) & (ra < lim["ra_max"]) & (dec > lim["dec_min"]) & (dec < lim["dec_max"])
+    return (
+        (ra > lim["ra_min"])
+        & (ra < lim["ra_max"])
+        & (dec > lim["dec_min"])
+        & (dec < lim["dec_max"])
+    )
 
 
 def image_footprint(header: fits.Header, step: int = 16) -> tuple[np.ndarray, np.ndarray]:

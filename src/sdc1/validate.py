@@ -22,7 +22,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
-from sdc1.io import InputError
+from sdc1.io import InputError, catalogue_header_lines
 
 #: Relative difference allowed between the header frequency and the expected one.
 FREQ_TOLERANCE = 0.05
@@ -60,7 +60,12 @@ def expected_data_bytes(header: fits.Header) -> int:
     if axes[0] == 0 and header.get("GROUPS", False):
         axes = axes[1:]
     count = math.prod(axes)
-    return abs(int(header["BITPIX"])) // 8 * int(header.get("GCOUNT", 1)) * (int(header.get("PCOUNT", 0)) + count)
+    return (
+        abs(int(header["BITPIX"]))
+        // 8
+        * int(header.get("GCOUNT", 1))
+        * (int(header.get("PCOUNT", 0)) + count)
+    )
 
 
 def read_fits_header(path: str | os.PathLike) -> fits.Header:
@@ -92,10 +97,14 @@ def read_fits_header(path: str | os.PathLike) -> fits.Header:
     try:
         needed = data_offset + expected_data_bytes(header)
     except (KeyError, ValueError, TypeError) as exc:
-        raise InputError(f"{path}: FITS header has invalid axis keywords ({_one_line(exc)})") from None
+        raise InputError(
+            f"{path}: FITS header has invalid axis keywords ({_one_line(exc)})"
+        ) from None
     actual = path.stat().st_size
     if actual < needed:
-        raise InputError(f"{path}: truncated FITS file: {actual} bytes, the header implies at least {needed}")
+        raise InputError(
+            f"{path}: truncated FITS file: {actual} bytes, the header implies at least {needed}"
+        )
     return header
 
 
@@ -119,7 +128,10 @@ def header_frequency_hz(header: fits.Header) -> tuple[float, str] | None:
     The CRVAL of a FREQ axis wins over RESTFRQ/RESTFREQ; ``None`` if neither exists.
     """
     for i in range(1, int(header.get("NAXIS", 0)) + 1):
-        if str(header.get(f"CTYPE{i}", "")).strip().upper().startswith("FREQ") and f"CRVAL{i}" in header:
+        if (
+            str(header.get(f"CTYPE{i}", "")).strip().upper().startswith("FREQ")
+            and f"CRVAL{i}" in header
+        ):
             unit = str(header.get(f"CUNIT{i}", "Hz")).strip().upper() or "HZ"
             return float(header[f"CRVAL{i}"]) * _FREQ_UNITS.get(unit, 1.0), f"CRVAL{i}"
     for key in ("RESTFRQ", "RESTFREQ"):
@@ -128,8 +140,12 @@ def header_frequency_hz(header: fits.Header) -> tuple[float, str] | None:
     return None
 
 
-def check_frequency(header: fits.Header, freq_mhz: float, path: str | os.PathLike,
-                    tolerance: float = FREQ_TOLERANCE) -> None:
+def check_frequency(
+    header: fits.Header,
+    freq_mhz: float,
+    path: str | os.PathLike,
+    tolerance: float = FREQ_TOLERANCE,
+) -> None:
     """Raise if the header's frequency differs from ``freq_mhz`` by more than ``tolerance``.
 
     A header without any frequency passes: there is nothing to disagree with.
@@ -152,11 +168,18 @@ def check_beam(header: fits.Header, path: str | os.PathLike) -> None:
         raise InputError(f"{path}: missing {'/'.join(missing)} (restoring beam) in the header")
     for key in ("BMAJ", "BMIN"):
         value = header[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value > 0
+            or not math.isfinite(value)
+        ):
             raise InputError(f"{path}: {key} = {value!r} is not a positive beam size")
 
 
-def check_image(path: str | os.PathLike, freq_mhz: float, *, tolerance: float = FREQ_TOLERANCE) -> fits.Header:
+def check_image(
+    path: str | os.PathLike, freq_mhz: float, *, tolerance: float = FREQ_TOLERANCE
+) -> fits.Header:
     """Check a sky image before it enters the workflow.
 
     Parameters
@@ -195,7 +218,9 @@ def _border_pixels(nx: int, ny: int, per_edge: int = 16) -> tuple[np.ndarray, np
     return x, y
 
 
-def uncovered_fraction(inner: WCS, inner_shape: tuple[int, int], outer: WCS, outer_shape: tuple[int, int]) -> float:
+def uncovered_fraction(
+    inner: WCS, inner_shape: tuple[int, int], outer: WCS, outer_shape: tuple[int, int]
+) -> float:
     """Fraction of the inner image's border that falls outside the outer image's footprint.
 
     Both WCSs are 2-D celestial; shapes are ``(nx, ny)``. Sampling the border
@@ -209,9 +234,12 @@ def uncovered_fraction(inner: WCS, inner_shape: tuple[int, int], outer: WCS, out
     eps = 1e-6  # pixels: shared edges must count as covered despite rounding
     nx, ny = outer_shape
     inside = (
-        np.isfinite(px) & np.isfinite(py)
-        & (px >= -0.5 - eps) & (px <= nx - 0.5 + eps)
-        & (py >= -0.5 - eps) & (py <= ny - 0.5 + eps)
+        np.isfinite(px)
+        & np.isfinite(py)
+        & (px >= -0.5 - eps)
+        & (px <= nx - 0.5 + eps)
+        & (py >= -0.5 - eps)
+        & (py <= ny - 0.5 + eps)
     )
     return float(1.0 - inside.mean())
 
@@ -264,7 +292,9 @@ def check_primary_beam(
         image_wcs, _sky_shape(image_header, image_path), pb_wcs, _sky_shape(pb_header, pb_path)
     )
     if outside > 0:
-        centre = image_wcs.pixel_to_world_values(*(np.array(_sky_shape(image_header, image_path)) / 2 - 0.5))
+        centre = image_wcs.pixel_to_world_values(
+            *(np.array(_sky_shape(image_header, image_path)) / 2 - 0.5)
+        )
         raise InputError(
             f"{pb_path}: primary beam does not cover the image {Path(image_path).name} "
             f"({outside:.0%} of the image border lies outside it; image centre RA {float(centre[0]):.4f}, "
@@ -305,7 +335,7 @@ def _first_bad_line(path: Path, skiprows: int, ncols: Sequence[int]) -> str | No
 
 def check_truth_catalogue(
     path: str | os.PathLike,
-    skiprows: int = 0,
+    skiprows: int | None = None,
     *,
     ncols: Sequence[int] = TRUTH_COLUMN_COUNTS,
 ) -> int:
@@ -315,8 +345,9 @@ def check_truth_catalogue(
     ----------
     path : path-like
         The catalogue.
-    skiprows : int
-        Header lines before the data (18 for the SDC1 training sets).
+    skiprows : int, optional
+        Header lines before the data (18 for the SDC1 training sets); by default
+        found by :func:`sdc1.io.catalogue_header_lines`.
     ncols : sequence of int
         Allowed column counts.
 
@@ -335,13 +366,22 @@ def check_truth_catalogue(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    if skiprows is None:
+        skiprows = catalogue_header_lines(path)
     # Fast path: pandas' C parser. Only when it objects (or pads short rows
     # with NaN) is the file scanned line by line to say where and what.
     try:
-        frame = pd.read_csv(path, sep=r"\s+", header=None, skiprows=skiprows, comment="#", dtype=float)
+        frame = pd.read_csv(
+            path, sep=r"\s+", header=None, skiprows=skiprows, comment="#", dtype=float
+        )
         ok = frame.shape[1] in ncols and len(frame) > 0 and not frame.isna().to_numpy().any()
         parse_error = None
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (
+        ValueError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+    ) as exc:
         ok, frame, parse_error = False, None, exc
     if ok and frame is not None:
         return len(frame)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SHARED_SAMPLE
+from tests.conftest import REPO
 from tests.workflow.conftest import deploy_workflow
 
 pytestmark = pytest.mark.slurm
@@ -48,7 +48,12 @@ GROUP_NAME = "find_sources"
 GROUP = "find_sources_find_sources_tile_merge_tiles"
 GROUPED = ("find_sources_tile", "merge_tiles")
 
-PROFILES = ("--profile", str(REPO / "profiles" / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile"))
+PROFILES = (
+    "--profile",
+    str(REPO / "profiles" / "slurm"),
+    "--profile",
+    str(REPO / "tests" / "slurm" / "profile"),
+)
 SLURM_LOGS = Path(".snakemake") / "slurm_logs"
 RUN_TIMEOUT = 1200  # seconds for one whole run (local or Slurm), counted from its start
 KILL_TIMEOUT = 600  # seconds to see the job to cancel running (after simulate ... plan_tiles)
@@ -69,9 +74,13 @@ def skip(reason: str) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def cluster() -> None:
     """Skip unless the Slurm tools exist and a node is up to take jobs."""
-    missing = [tool for tool in ("sinfo", "sbatch", "squeue", "scancel") if shutil.which(tool) is None]
+    missing = [
+        tool for tool in ("sinfo", "sbatch", "squeue", "scancel") if shutil.which(tool) is None
+    ]
     if missing:
-        skip(f"Slurm client tools not found ({', '.join(missing)}): run `bash tests/slurm/start_cluster.sh`")
+        skip(
+            f"Slurm client tools not found ({', '.join(missing)}): run `bash tests/slurm/start_cluster.sh`"
+        )
     try:
         states = slurm_command("sinfo", "--noheader", "--format=%T")
     except subprocess.TimeoutExpired:
@@ -102,9 +111,16 @@ def executed_jobs(output: str) -> Counter:
 def slurm_log_counts(workdir: Path) -> Counter:
     """The plugin's logs, one per sbatch job: .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log,
     and group_<group>/<slurm id>.log for a job group (counted under the group's name)."""
-    logs = [*(workdir / SLURM_LOGS).glob("rule_*/**/*.log"), *(workdir / SLURM_LOGS).glob("group_*/**/*.log")]
+    logs = [
+        *(workdir / SLURM_LOGS).glob("rule_*/**/*.log"),
+        *(workdir / SLURM_LOGS).glob("group_*/**/*.log"),
+    ]
     return Counter(
-        path.relative_to(workdir / SLURM_LOGS).parts[0].removeprefix("rule_").removeprefix("group_") for path in logs
+        path.relative_to(workdir / SLURM_LOGS)
+        .parts[0]
+        .removeprefix("rule_")
+        .removeprefix("group_")
+        for path in logs
     )
 
 
@@ -118,7 +134,9 @@ def sbatch_jobs(planned: Counter) -> Counter:
 
 def slurm_jobs(run_id: str, states: str = "all") -> list[dict[str, str]]:
     """This run's jobs as Slurm knows them: id, state and rule (from the comment the plugin sets)."""
-    result = slurm_command("squeue", "--noheader", f"--states={states}", f"--name={run_id}", "--format=%i|%T|%k")
+    result = slurm_command(
+        "squeue", "--noheader", f"--states={states}", f"--name={run_id}", "--format=%i|%T|%k"
+    )
     assert result.returncode == 0, result.stderr
     jobs = []
     for line in result.stdout.splitlines():
@@ -136,7 +154,9 @@ class Run:
         self.log = workdir / "run.log"
         command = [str(Path(sys.executable).with_name("snakemake")), *args, *CONFIG]
         with self.log.open("w") as out:
-            self.process = subprocess.Popen(command, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, text=True)
+            self.process = subprocess.Popen(
+                command, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, text=True
+            )
         self.deadline = time.monotonic() + RUN_TIMEOUT
 
     def output(self) -> str:
@@ -147,7 +167,9 @@ class Run:
             return self.process.wait(timeout=max(1.0, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.stop()
-            raise AssertionError(f"run did not finish in {RUN_TIMEOUT}s:\n{self.output()[-4000:]}") from None
+            raise AssertionError(
+                f"run did not finish in {RUN_TIMEOUT}s:\n{self.output()[-4000:]}"
+            ) from None
 
     def stop(self) -> None:
         """Interrupt snakemake if it still runs; kill it if it has not stopped 30 s later."""
@@ -202,7 +224,9 @@ class Canceller(threading.Thread):
             run_id = self.slurm_run.run_id()
             end = time.monotonic() + KILL_TIMEOUT
             while time.monotonic() < end and self.slurm_run.process.poll() is None:
-                running = [job for job in slurm_jobs(run_id, "RUNNING") if job["rule"] in KILLED_RULES]
+                running = [
+                    job for job in slurm_jobs(run_id, "RUNNING") if job["rule"] in KILLED_RULES
+                ]
                 if running:
                     job = running[0]
                     cancel = slurm_command("scancel", job["id"])
@@ -281,10 +305,17 @@ def test_default_dag_runs_through_slurm_like_locally(
     completed = Counter(job["rule"] for job in jobs if job["state"] == "COMPLETED")
     assert completed == expected, jobs
     # The group job's log holds its own Snakemake's output: every tile ran inside it.
-    group_logs = "".join(path.read_text() for path in (run.workdir / SLURM_LOGS).glob(f"group_{GROUP}/**/*.log"))
+    group_logs = "".join(
+        path.read_text() for path in (run.workdir / SLURM_LOGS).glob(f"group_{GROUP}/**/*.log")
+    )
     tiles_run = set(re.findall(r"wildcards: dataset=\w+, freq=\d+, tile=(r\d+c\d+)", group_logs))
-    tiles_planned = {path.stem.split("_", 1)[1] for path in (run.workdir / "logs").glob("*/find_sources_tile/*.log")}
-    assert len(tiles_run) == planned["find_sources_tile"] and tiles_run == tiles_planned, group_logs[-4000:]
+    tiles_planned = {
+        path.stem.split("_", 1)[1]
+        for path in (run.workdir / "logs").glob("*/find_sources_tile/*.log")
+    }
+    assert len(tiles_run) == planned["find_sources_tile"] and tiles_run == tiles_planned, (
+        group_logs[-4000:]
+    )
     # Inside the group job each tile's PyBDSF used the job's 2 cores (the local run: 1), and
     # the catalogues are still byte-identical.
     tile_logs = list((run.workdir / "logs").glob("*/find_sources_tile/*.log"))
@@ -297,7 +328,9 @@ def test_cancelled_job_is_retried_and_outputs_stay_correct(
     run, canceller = runs.cancelled, runs.canceller
     assert any(planned[rule] for rule in KILLED_RULES), planned
     canceller.join(timeout=KILL_TIMEOUT + 2 * COMMAND_TIMEOUT)
-    assert canceller.cancelled, f"{canceller.error or 'canceller still running'}:\n{run.output()[-4000:]}"
+    assert canceller.cancelled, (
+        f"{canceller.error or 'canceller still running'}:\n{run.output()[-4000:]}"
+    )
 
     returncode = run.wait()
     assert returncode == 0, f"Slurm run failed after the cancel:\n{run.output()[-6000:]}"
@@ -308,7 +341,8 @@ def test_cancelled_job_is_retried_and_outputs_stay_correct(
     reported = (
         f"Error in group {GROUP_NAME}" in run.output()
         if canceller.rule == GROUP
-        else f"SLURM-job '{canceller.cancelled}' failed, SLURM status is: 'CANCELLED'" in run.output()
+        else f"SLURM-job '{canceller.cancelled}' failed, SLURM status is: 'CANCELLED'"
+        in run.output()
     )
     assert reported, run.output()[-4000:]
     # The cancelled job was submitted again and that attempt completed, as did everything else.

@@ -34,19 +34,44 @@ def fake_catalogue(n: int = 500, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFr
     b_min = b_maj * rng.uniform(0.3, 1.0, n)
     cat = pd.DataFrame(
         {
-            "id": np.arange(n), "ra_core": ra, "dec_core": dec, "ra_cent": ra, "dec_cent": dec,
-            "flux": flux, "core_frac": 0.0, "b_maj": b_maj, "b_min": b_min, "pa": 0.0,
-            "size": 2, "class": 3, "snr": snr, "peak_flux": flux / 2, "total_flux": flux,
-            "isl_total_flux": flux, "maj_raw": np.hypot(b_maj, BEAM), "min_raw": np.hypot(b_min, BEAM),
-            "dc_maj": b_maj, "dc_min": b_min, "n_gaussians": 1,
+            "id": np.arange(n),
+            "ra_core": ra,
+            "dec_core": dec,
+            "ra_cent": ra,
+            "dec_cent": dec,
+            "flux": flux,
+            "core_frac": 0.0,
+            "b_maj": b_maj,
+            "b_min": b_min,
+            "pa": 0.0,
+            "size": 2,
+            "class": 3,
+            "snr": snr,
+            "peak_flux": flux / 2,
+            "total_flux": flux,
+            "isl_total_flux": flux,
+            "maj_raw": np.hypot(b_maj, BEAM),
+            "min_raw": np.hypot(b_min, BEAM),
+            "dc_maj": b_maj,
+            "dc_min": b_min,
+            "n_gaussians": 1,
         }
     )
     scatter = lambda: 10 ** rng.normal(0, 0.01, n)  # noqa: E731
     truth = pd.DataFrame(
         {
-            "id": np.arange(n) + 1000, "ra_core": ra, "dec_core": dec, "ra_cent": ra, "dec_cent": dec,
-            "flux": flux * 1.25 * scatter(), "core_frac": 0.0, "b_maj": b_maj * 0.8 * scatter(),
-            "b_min": b_min * 0.8 * scatter(), "pa": 0.0, "size": 2, "class": 3,
+            "id": np.arange(n) + 1000,
+            "ra_core": ra,
+            "dec_core": dec,
+            "ra_cent": ra,
+            "dec_cent": dec,
+            "flux": flux * 1.25 * scatter(),
+            "core_frac": 0.0,
+            "b_maj": b_maj * 0.8 * scatter(),
+            "b_min": b_min * 0.8 * scatter(),
+            "pa": 0.0,
+            "size": 2,
+            "class": 3,
         }
     )
     return cat, truth
@@ -55,10 +80,14 @@ def fake_catalogue(n: int = 500, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFr
 def test_spatial_folds_deterministic_blockwise_and_complete() -> None:
     cat, _ = fake_catalogue()
     folds = spatial_folds(cat["ra_core"], cat["dec_core"], 5, seed=1, block_arcsec=90.0)
-    np.testing.assert_array_equal(folds, spatial_folds(cat["ra_core"], cat["dec_core"], 5, seed=1, block_arcsec=90.0))
+    np.testing.assert_array_equal(
+        folds, spatial_folds(cat["ra_core"], cat["dec_core"], 5, seed=1, block_arcsec=90.0)
+    )
     assert set(folds) == set(range(5))
-    # Sources 2" apart (same block, almost surely) share a fold; a different seed reshuffles blocks.
-    assert not np.array_equal(folds, spatial_folds(cat["ra_core"], cat["dec_core"], 5, seed=2, block_arcsec=90.0))
+    # Sources 2" apart (same block, almost surely) share a fold; another seed reshuffles blocks.
+    assert not np.array_equal(
+        folds, spatial_folds(cat["ra_core"], cat["dec_core"], 5, seed=2, block_arcsec=90.0)
+    )
     with pytest.raises(ValueError):
         spatial_folds(cat["ra_core"], cat["dec_core"], 1, seed=0)
 
@@ -67,8 +96,11 @@ def test_match_prefers_flux_consistent_neighbour() -> None:
     cat = pd.DataFrame({"ra_core": [-0.3], "dec_core": [-29.7], "flux": [1e-4]})
     truth = pd.DataFrame(
         {
-            "id": [1, 2], "ra_core": [-0.3, -0.3], "dec_core": [-29.7 + 0.2 / 3600, -29.7 - 0.6 / 3600],
-            "flux": [1e-7, 1.1e-4], "size": [2, 2],
+            "id": [1, 2],
+            "ra_core": [-0.3, -0.3],
+            "dec_core": [-29.7 + 0.2 / 3600, -29.7 - 0.6 / 3600],
+            "flux": [1e-7, 1.1e-4],
+            "size": [2, 2],
         }
     )
     matches = match_to_truth(cat, truth, BEAM)

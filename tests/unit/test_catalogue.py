@@ -63,7 +63,9 @@ def gaussian_row(source_id: int, peak: float, total: float) -> dict:
 
 def test_position_angle_convention() -> None:
     # SDC1 PA = 90 - PyBDSF PA, modulo 180.
-    np.testing.assert_allclose(sdc1_position_angle([0.0, 90.0, 100.0, 30.0, 179.0]), [90.0, 0.0, 170.0, 60.0, 91.0])
+    np.testing.assert_allclose(
+        sdc1_position_angle([0.0, 90.0, 100.0, 30.0, 179.0]), [90.0, 0.0, 170.0, 60.0, 91.0]
+    )
 
 
 def test_wrap_ra() -> None:
@@ -96,10 +98,17 @@ def test_to_sdc1_conventions_and_snr_cut() -> None:
         ]
     )
     gaussians = pd.DataFrame(
-        [gaussian_row(0, 10e-6, 20e-6), gaussian_row(1, 3e-6, 20e-6), gaussian_row(2, 2e-6, 20e-6),
-         gaussian_row(3, 8e-6, 7e-6), gaussian_row(3, 2e-6, 3e-6)]
+        [
+            gaussian_row(0, 10e-6, 20e-6),
+            gaussian_row(1, 3e-6, 20e-6),
+            gaussian_row(2, 2e-6, 20e-6),
+            gaussian_row(3, 8e-6, 7e-6),
+            gaussian_row(3, 2e-6, 3e-6),
+        ]
     )
-    cat = to_sdc1(sources, gaussians, header(), min_snr=2.5, unresolved_frac=0.1, core_min_gaussians=2)
+    cat = to_sdc1(
+        sources, gaussians, header(), min_snr=2.5, unresolved_frac=0.1, core_min_gaussians=2
+    )
     assert list(cat.columns) == list(SDC1_COLUMNS) + list(FEATURE_COLUMNS)
     assert list(cat["source_id"]) == [0, 1, 3]
     assert list(cat["id"]) == [0, 1, 2]
@@ -114,7 +123,9 @@ def test_to_sdc1_conventions_and_snr_cut() -> None:
     assert first["size"] == 2 and first["class"] == 3
     assert first["core_frac"] == 0.0
     unresolved = cat.iloc[1]
-    assert unresolved["b_maj"] == pytest.approx(0.15) and unresolved["b_min"] == pytest.approx(0.15)
+    assert unresolved["b_maj"] == pytest.approx(0.15) and unresolved["b_min"] == pytest.approx(
+        0.15
+    )
     assert unresolved["pa"] == pytest.approx(150.0)  # unresolved: the fitted (convolved) PA
     assert not unresolved["resolved_maj"]
     assert cat.iloc[2]["core_frac"] == pytest.approx(0.7)

@@ -13,22 +13,31 @@ from sdc1.classify import (
     macro_f1_weights,
     predict_classes,
     spatial_groups,
-    train_frequency,
 )
+from sdc1.model import train_frequency
 
 
 def labelled_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
     """SFG-dominated sources whose 560-1400 spectral index separates the classes."""
     rng = np.random.default_rng(seed)
     true = rng.choice([1, 2, 3], size=n, p=[0.1, 0.1, 0.8])
-    alpha = np.select([true == 1, true == 2], [rng.normal(-0.3, 0.1, n), rng.normal(0.1, 0.1, n)],
-                      rng.normal(-0.77, 0.04, n))
+    alpha = np.select(
+        [true == 1, true == 2],
+        [rng.normal(-0.3, 0.1, n), rng.normal(0.1, 0.1, n)],
+        rng.normal(-0.77, 0.04, n),
+    )
     alpha[rng.random(n) < 0.1] = np.nan  # some sources without a counterpart
-    table = pd.DataFrame({
-        "id": np.arange(n), "ra_core": rng.uniform(-0.5, 0.5, n), "dec_core": rng.uniform(-30.2, -29.8, n),
-        "log_flux": rng.normal(-5, 0.5, n), "alpha_1400": alpha, "has_match_1400": np.isfinite(alpha) * 1.0,
-        "observed_1400": np.ones(n),
-    })
+    table = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "ra_core": rng.uniform(-0.5, 0.5, n),
+            "dec_core": rng.uniform(-30.2, -29.8, n),
+            "log_flux": rng.normal(-5, 0.5, n),
+            "alpha_1400": alpha,
+            "has_match_1400": np.isfinite(alpha) * 1.0,
+            "observed_1400": np.ones(n),
+        }
+    )
     table["true_class"] = true.astype(float)
     table["in_training_area"] = table["ra_core"] < 0
     return table
@@ -58,18 +67,20 @@ def test_spatial_groups_are_sky_blocks() -> None:
 def test_spectral_index_model_beats_single_frequency_and_is_deterministic() -> None:
     table = labelled_table()
     settings = ClassifierSettings(n_estimators=60, features="multi", seed=1, n_folds=3)
-    bundle, probs = train_frequency(table, 560, settings)
-    assert bundle["n_labelled"] == int((table["in_training_area"]).sum())
+    model, probs = train_frequency(table, 560, settings)
+    assert model.n_labelled == int((table["in_training_area"]).sum())
     outside = ~table["in_training_area"].to_numpy()
     true = table.loc[outside, "true_class"].to_numpy(int)
     multi = predict_classes(probs.loc[outside, ["p1_multi", "p2_multi", "p3_multi"]].to_numpy())
-    single = predict_classes(probs.loc[outside, ["p1_single", "p2_single", "p3_single"]].to_numpy())
+    single = predict_classes(
+        probs.loc[outside, ["p1_single", "p2_single", "p3_single"]].to_numpy()
+    )
     f1_multi = classification_metrics(true, multi)["macro_f1"]
     f1_single = classification_metrics(true, single)["macro_f1"]
     assert f1_multi > 0.8 and f1_multi > f1_single + 0.2
-    assert bundle["multi"]["importances"]["alpha_1400"] > 0.3
+    assert model.feature_sets["multi"].importances["alpha_1400"] > 0.3
     # Out-of-fold rows are exactly the labelled training-area rows.
-    assert probs["out_of_fold"].sum() == bundle["n_labelled"]
+    assert probs["out_of_fold"].sum() == model.n_labelled
     _, again = train_frequency(table, 560, settings)
     pd.testing.assert_frame_equal(probs, again)
 
@@ -77,8 +88,8 @@ def test_spectral_index_model_beats_single_frequency_and_is_deterministic() -> N
 def test_no_labels_falls_back_to_sfg() -> None:
     table = labelled_table(50)
     table["true_class"] = np.nan
-    bundle, probs = train_frequency(table, 560, ClassifierSettings(n_estimators=10))
-    assert bundle["multi"]["model"] is None
+    model, probs = train_frequency(table, 560, ClassifierSettings(n_estimators=10))
+    assert model.feature_sets["multi"].model is None
     assert (probs["p3_multi"] == 1).all()
 
 
@@ -92,7 +103,9 @@ def test_macro_f1_weights_find_the_rare_class_argmax_misses() -> None:
     # Class 1 is never the most probable, but its probability ranks its members first.
     rng = np.random.default_rng(5)
     labels = np.array([1] * 20 + [3] * 400)
-    p1 = np.where(labels == 1, rng.uniform(0.25, 0.45, len(labels)), rng.uniform(0.0, 0.2, len(labels)))
+    p1 = np.where(
+        labels == 1, rng.uniform(0.25, 0.45, len(labels)), rng.uniform(0.0, 0.2, len(labels))
+    )
     probs = np.column_stack([p1, np.zeros(len(labels)), 1 - p1])
     assert (predict_classes(probs) == 3).all()
     weights = macro_f1_weights(probs, labels)
@@ -104,12 +117,14 @@ def test_macro_f1_weights_find_the_rare_class_argmax_misses() -> None:
     assert macro_f1_weights(probs[:0], labels[:0]).tolist() == [1.0, 1.0, 1.0]
 
 
-def test_decision_weights_reach_the_bundle_only_when_asked() -> None:
+def test_decision_weights_reach_the_model_only_when_asked() -> None:
     table = labelled_table()
     for decision, expect_ones in (("argmax", True), ("macro_f1", None)):
-        settings = ClassifierSettings(n_estimators=30, features="multi", seed=1, n_folds=3, decision=decision)
-        bundle, _ = train_frequency(table, 560, settings)
-        weights = bundle["multi"]["decision_weights"]
+        settings = ClassifierSettings(
+            n_estimators=30, features="multi", seed=1, n_folds=3, decision=decision
+        )
+        model, _ = train_frequency(table, 560, settings)
+        weights = model.feature_sets["multi"].decision_weights
         assert len(weights) == 3 and weights[2] == 1.0
         if expect_ones:
             assert weights == [1.0, 1.0, 1.0]
@@ -122,7 +137,9 @@ def test_metrics_by_snr_judges_each_floor_on_its_own_sources():
     snr = np.array([5, 5, 5, 5, 30, 30, 30, 30])
     # Faint sources all wrong for the AGN, bright ones all right.
     predicted = np.array([3, 3, 3, 3, 1, 2, 3, 3])
-    entries = metrics_by_snr(true, snr, {"multi": predicted, "single_frequency": np.full(8, 3)}, (0, 20, 100))
+    entries = metrics_by_snr(
+        true, snr, {"multi": predicted, "single_frequency": np.full(8, 3)}, (0, 20, 100)
+    )
     assert [e["min_snr"] for e in entries] == [0.0, 20.0, 100.0]
     assert [e["n_sources"] for e in entries] == [8, 4, 0]
     assert entries[1]["support"] == {"ss_agn": 1, "fs_agn": 1, "sfg": 2}

@@ -20,7 +20,9 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
     ra, dec = WCS(header).celestial.all_pix2world(20.0, 30.0, 0)
     ra = float(ra) - 360.0 if ra > 180 else float(ra)
     cat = tmp_path / "cat.txt"
-    pd.DataFrame([[7, ra, float(dec), ra, float(dec), 2e-4, 0, 0, 0, 0, 2, 3]]).to_csv(cat, sep=" ", header=False, index=False)
+    pd.DataFrame([[7, ra, float(dec), ra, float(dec), 2e-4, 0, 0, 0, 0, 2, 3]]).to_csv(
+        cat, sep=" ", header=False, index=False
+    )
     return like, cat
 
 
@@ -41,7 +43,21 @@ def test_render_noise_is_seeded(tmp_path: Path) -> None:
     outs = []
     for name in ("a", "b"):
         out = tmp_path / f"{name}.fits"
-        main(["render", "--catalogue", str(cat), "--like", str(like), "--out", str(out), "--noise-rms", "1e-6", "--seed", "4"])
+        main(
+            [
+                "render",
+                "--catalogue",
+                str(cat),
+                "--like",
+                str(like),
+                "--out",
+                str(out),
+                "--noise-rms",
+                "1e-6",
+                "--seed",
+                "4",
+            ]
+        )
         outs.append(fits.getdata(out))
     np.testing.assert_array_equal(*outs)
 

@@ -14,9 +14,10 @@ import pytest
 from astropy.io import fits
 
 from sdc1.catalogue import to_sdc1
-from sdc1.classify import CLASSES, ClassifierSettings, fallback_reason, train_frequency
-from sdc1.score import score_frequency
+from sdc1.classify import CLASSES, ClassifierSettings
 from sdc1.io import SDC1_COLUMNS, InputError, write_json
+from sdc1.model import Fallback, FeatureSetModel, TrainedModel, fallback_reason, train_frequency
+from sdc1.score import score_frequency
 from sdc1.validate import check_background_rms
 
 # --------------------------------------------------------------------------- killed writers
@@ -37,7 +38,9 @@ WRITER = textwrap.dedent(
 
 def kill_mid_write(path: Path) -> Path:
     """Start a writer of ``path``, SIGKILL it mid-write; return its temporary file."""
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         tmp = Path(writer.stdout.readline().strip())
         assert tmp.stat().st_size == 4000  # the write is under way
@@ -51,7 +54,11 @@ def test_killed_writer_leaves_nothing_under_the_final_name(tmp_path: Path) -> No
     final = tmp_path / "out" / "catalogue.csv"
     tmp = kill_mid_write(final)
     assert not final.exists()
-    assert tmp.parent == final.parent and tmp.name.startswith(".catalogue.csv.") and tmp.suffix == ".part"
+    assert (
+        tmp.parent == final.parent
+        and tmp.name.startswith(".catalogue.csv.")
+        and tmp.suffix == ".part"
+    )
 
 
 def test_killed_rewrite_keeps_the_previous_complete_file(tmp_path: Path) -> None:
@@ -80,8 +87,14 @@ def test_background_rms_partly_zero_or_blank_passes() -> None:
 
 
 def test_fallback_reason_without_labels() -> None:
-    assert fallback_reason(np.array([]), 1400, 3) == "no labelled sources in the 1400 MHz training area"
-    assert fallback_reason(np.array([np.nan, np.nan]), 560, 3) == "no labelled sources in the 560 MHz training area"
+    assert (
+        fallback_reason(np.array([]), 1400, 3)
+        == "no labelled sources in the 1400 MHz training area"
+    )
+    assert (
+        fallback_reason(np.array([np.nan, np.nan]), 560, 3)
+        == "no labelled sources in the 560 MHz training area"
+    )
 
 
 def test_fallback_reason_with_too_few_classes() -> None:
@@ -109,8 +122,11 @@ def sources_table(n: int, in_training_area: bool, labelled: bool) -> pd.DataFram
 def test_no_training_sources_gives_no_model_and_all_sfg(n: int) -> None:
     # Matched to truth, but outside the training area: nothing may train.
     table = sources_table(n, in_training_area=False, labelled=True)
-    bundle, probabilities = train_frequency(table, 1400, ClassifierSettings(features="single", n_estimators=10))
-    assert bundle["single"]["model"] is None and bundle["n_labelled"] == 0
+    model, probabilities = train_frequency(
+        table, 1400, ClassifierSettings(features="single", n_estimators=10)
+    )
+    assert model.feature_sets["single"].model is None and model.n_labelled == 0
+    assert model.fallback == Fallback(3, "no labelled sources in the 1400 MHz training area")
     assert len(probabilities) == n
     assert (probabilities["p3_single"] == 1.0).all()
 
@@ -120,9 +136,13 @@ def test_no_training_sources_gives_no_model_and_all_sfg(n: int) -> None:
 
 def test_empty_pybdsf_lists_give_an_empty_catalogue() -> None:
     header = fits.Header({"BMAJ": 4.1667e-4, "BMIN": 4.1667e-4})
-    sources = pd.DataFrame({"n_gaussians": pd.Series(dtype=np.int64)})  # find_sources' empty result
+    sources = pd.DataFrame(
+        {"n_gaussians": pd.Series(dtype=np.int64)}
+    )  # find_sources' empty result
     catalogue = to_sdc1(sources, pd.DataFrame(), header, min_snr=3.0)
-    assert len(catalogue) == 0 and list(catalogue.columns[: len(SDC1_COLUMNS)]) == list(SDC1_COLUMNS)
+    assert len(catalogue) == 0 and list(catalogue.columns[: len(SDC1_COLUMNS)]) == list(
+        SDC1_COLUMNS
+    )
 
 
 def empty_predictions() -> pd.DataFrame:
@@ -136,15 +156,26 @@ def empty_predictions() -> pd.DataFrame:
 
 def test_evaluation_without_sources_scores_zero_and_reports_the_fallback(tmp_path: Path) -> None:
     truth = pd.DataFrame(
-        [[0, -0.33, -29.67, -0.33, -29.67, 1e-5, 0.0, 1.0, 0.5, 10.0, 2, 3]], columns=list(SDC1_COLUMNS)
+        [[0, -0.33, -29.67, -0.33, -29.67, 1e-5, 0.0, 1.0, 0.5, 10.0, 2, 3]],
+        columns=list(SDC1_COLUMNS),
     )
-    labels = pd.DataFrame({"id": pd.Series(dtype=int), "true_class": pd.Series(dtype=float),
-                           "in_training_area": pd.Series(dtype=bool)})
-    fallback = {"class": 3, "reason": "no labelled sources in the 9200 MHz training area"}
-    result = score_frequency(empty_predictions(), labels, truth, 9200, whole_image_training=False,
-                                primary="multi", fallback=fallback)
+    labels = pd.DataFrame(
+        {
+            "id": pd.Series(dtype=int),
+            "true_class": pd.Series(dtype=float),
+            "in_training_area": pd.Series(dtype=bool),
+        }
+    )
+    fallback = Fallback(3, "no labelled sources in the 9200 MHz training area")
+    empty = FeatureSetModel(None, [], {}, [1.0, 1.0, 1.0])
+    model = TrainedModel(9200, "multi", {"multi": empty, "single": empty}, 0, fallback)
+    result = score_frequency(
+        empty_predictions(), labels, truth, 9200, model, whole_image_training=False
+    )
     assert (result["score"], result["n_det"], result["n_false"]) == (0.0, 0, 0)
-    assert result["classification"]["fallback"] == fallback
-    assert result["classification"]["macro_f1"] is None and result["classification"]["n_sources"] == 0
+    assert result["classification"]["fallback"] == {"class": 3, "reason": fallback.reason}
+    assert (
+        result["classification"]["macro_f1"] is None and result["classification"]["n_sources"] == 0
+    )
     assert result["baselines"]["all_sfg"]["score"] == 0.0
     write_json(result, tmp_path / "scores.json")  # strict JSON: no NaN anywhere

@@ -94,7 +94,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, ServerState]]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)
     httpd.daemon_threads = True
     httpd.state = state  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     watchdog = threading.Timer(SERVER_LIFETIME_S, httpd.shutdown)
     watchdog.daemon = True
@@ -298,7 +300,9 @@ def test_unreachable_url_falls_back_to_alt_url(server, tmp_path: Path) -> None:
     base, state = server
     data = payload(10_000)
     publish(state, "img.fits", data)
-    entry = entry_for(base, "img.fits", data, url=f"{base}/missing.fits", alt_urls=(f"{base}/img.fits",))
+    entry = entry_for(
+        base, "img.fits", data, url=f"{base}/missing.fits", alt_urls=(f"{base}/img.fits",)
+    )
     dest = tmp_path / "img.fits"
     fetch_file(entry, dest, **FAST)
     assert dest.read_bytes() == data
@@ -335,9 +339,17 @@ def test_shipped_manifest_parses_and_every_entry_has_name_and_url() -> None:
 def test_selection_by_frequency_and_depth() -> None:
     manifest = load_manifest()
     chosen = select_entries(manifest, "sdc1", freq_mhz=1400, depth_h=100)
-    assert {e.role for e in chosen} == {"image", "primary_beam", "synthesised_beam", "training_truth", "full_truth"}
+    assert {e.role for e in chosen} == {
+        "image",
+        "primary_beam",
+        "synthesised_beam",
+        "training_truth",
+        "full_truth",
+    }
     assert [e.name for e in chosen if e.role == "image"] == ["SKAMid_B2_100h_v2.fits"]
-    image = find_entry(manifest, "sdc1_cutout", role="image", freq_mhz=560, name="B1_1000h_0.05tr.fits")
+    image = find_entry(
+        manifest, "sdc1_cutout", role="image", freq_mhz=560, name="B1_1000h_0.05tr.fits"
+    )
     assert image.size == 123840
     with pytest.raises(InputError, match="2 entries"):
         find_entry(manifest, "sdc1_cutout", role="image", freq_mhz=560)
@@ -347,9 +359,17 @@ def test_selection_by_frequency_and_depth() -> None:
 
 def test_malformed_manifest_names_the_key() -> None:
     with pytest.raises(InputError, match=r"datasets\.sdc1\.a\.fits: 'md5'"):
-        parse_manifest({"datasets": {"sdc1": [{"name": "a.fits", "url": "http://x", "role": "image", "md5": "xyz"}]}})
+        parse_manifest(
+            {
+                "datasets": {
+                    "sdc1": [{"name": "a.fits", "url": "http://x", "role": "image", "md5": "xyz"}]
+                }
+            }
+        )
     with pytest.raises(InputError, match="unknown key"):
-        parse_manifest({"datasets": {"sdc1": [{"name": "a", "url": "u", "role": "image", "sha": 1}]}})
+        parse_manifest(
+            {"datasets": {"sdc1": [{"name": "a", "url": "u", "role": "image", "sha": 1}]}}
+        )
 
 
 def test_real_cutouts_match_their_manifest_checksums(sdc1_sample: Path, tmp_path: Path) -> None:

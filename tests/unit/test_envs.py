@@ -21,8 +21,10 @@ CONTROLLER_ONLY = {"snakemake", "snakemake-executor-plugin-slurm", "jsonschema"}
 # `conda:` followed by a quoted path, on the same line or the next.
 CONDA_DIRECTIVE = re.compile(r"^\s*conda:\s*\n?\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 # A rule or checkpoint header and its body (up to the next header at any indentation).
-RULE_BLOCK = re.compile(r"^\s*(?:rule|checkpoint)\s+(\w+):\n(.*?)(?=^\s*(?:rule|checkpoint)\s+\w+:|\Z)",
-                        re.MULTILINE | re.DOTALL)
+RULE_BLOCK = re.compile(
+    r"^\s*(?:rule|checkpoint)\s+(\w+):\n(.*?)(?=^\s*(?:rule|checkpoint)\s+\w+:|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
 
 
 def canonical(name: str) -> str:
@@ -42,7 +44,9 @@ def pyproject_pins() -> dict[str, str]:
     pins = {}
     for spec in project["dependencies"]:
         name, version = split_pin(spec)
-        assert version is not None and "==" in spec, f"pyproject.toml: {spec!r} is not an exact pin"
+        assert version is not None and "==" in spec, (
+            f"pyproject.toml: {spec!r} is not an exact pin"
+        )
         pins[name] = version
     return pins
 
@@ -63,7 +67,9 @@ def env_specs(path: Path) -> tuple[dict[str, str | None], dict[str, str | None]]
 
 
 def directives() -> list[tuple[Path, str]]:
-    return [(rules, match) for rules in RULES for match in CONDA_DIRECTIVE.findall(rules.read_text())]
+    return [
+        (rules, match) for rules in RULES for match in CONDA_DIRECTIVE.findall(rules.read_text())
+    ]
 
 
 def test_there_are_rules_and_environments() -> None:
@@ -117,10 +123,14 @@ def test_environment_pins_agree_with_pyproject(path: Path) -> None:
         if name in ("python", "pip"):
             continue
         assert name in pins, f"{path.name}: {name} is not a dependency in pyproject.toml"
-        assert version == pins[name], f"{path.name}: {name} {version} but pyproject.toml pins {pins[name]}"
+        assert version == pins[name], (
+            f"{path.name}: {name} {version} but pyproject.toml pins {pins[name]}"
+        )
     # Every job-side runtime dependency is in the environment, pinned.
     expected = set(pins) - CONTROLLER_ONLY
-    assert expected <= set(pip) | set(conda), f"{path.name} lacks {sorted(expected - set(pip) - set(conda))}"
+    assert expected <= set(pip) | set(conda), (
+        f"{path.name} lacks {sorted(expected - set(pip) - set(conda))}"
+    )
 
 
 @pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
@@ -133,8 +143,13 @@ def test_environment_python_satisfies_requires_python(path: Path) -> None:
     for clause in requires.split(","):
         op, bound = re.fullmatch(r"\s*(>=|<|<=|>|==)\s*([\d.]+)\s*", clause).groups()
         bound_v = tuple(int(v) for v in bound.split(".")[:2])
-        assert {">=": version >= bound_v, "<": version < bound_v, "<=": version <= bound_v,
-                ">": version > bound_v, "==": version == bound_v}[op], f"python {python} vs {requires}"
+        assert {
+            ">=": version >= bound_v,
+            "<": version < bound_v,
+            "<=": version <= bound_v,
+            ">": version > bound_v,
+            "==": version == bound_v,
+        }[op], f"python {python} vs {requires}"
 
 
 def test_controller_only_packages_are_pyproject_dependencies() -> None:

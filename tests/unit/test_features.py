@@ -23,17 +23,34 @@ def header(cdelt_arcsec: float, n: int, beam_arcsec: float) -> fits.Header:
 
 def catalogue(ra: np.ndarray, dec: np.ndarray, flux: np.ndarray) -> pd.DataFrame:
     n = len(ra)
-    return pd.DataFrame({
-        "id": np.arange(n), "ra_core": ra, "dec_core": dec, "flux": flux, "peak_flux": flux * 0.8,
-        "e_total_flux": flux * 0.01, "snr": np.full(n, 20.0), "b_maj": np.full(n, 1.0),
-        "b_min": np.full(n, 0.5), "core_frac": np.zeros(n), "n_gaussians": np.ones(n),
-        "maj_raw": np.full(n, 1.8), "dc_maj": np.full(n, 1.0),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "ra_core": ra,
+            "dec_core": dec,
+            "flux": flux,
+            "peak_flux": flux * 0.8,
+            "e_total_flux": flux * 0.01,
+            "snr": np.full(n, 20.0),
+            "b_maj": np.full(n, 1.0),
+            "b_min": np.full(n, 0.5),
+            "core_frac": np.zeros(n),
+            "n_gaussians": np.ones(n),
+            "maj_raw": np.full(n, 1.8),
+            "dc_maj": np.full(n, 1.0),
+        }
+    )
 
 
 def test_spectral_index_recovers_power_law() -> None:
-    alpha, err = spectral_index(np.array([1.0]), np.array([(1400 / 560) ** -0.7]), 560, 1400,
-                                np.array([0.01]), np.array([0.01 * (1400 / 560) ** -0.7]))
+    alpha, err = spectral_index(
+        np.array([1.0]),
+        np.array([(1400 / 560) ** -0.7]),
+        560,
+        1400,
+        np.array([0.01]),
+        np.array([0.01 * (1400 / 560) ** -0.7]),
+    )
     assert alpha[0] == pytest.approx(-0.7)
     assert err[0] == pytest.approx(np.hypot(0.01, 0.01) / np.log(2.5))
 
@@ -41,7 +58,9 @@ def test_spectral_index_recovers_power_law() -> None:
 def test_nearest_counterpart_and_ambiguity_count() -> None:
     a = catalogue(np.array([0.0, 0.01]), np.array([-30.0, -30.0]), np.ones(2))
     arcsec = 1 / 3600
-    b = catalogue(np.array([0.2 * arcsec, 0.5 * arcsec, 0.02]), np.array([-30.0, -30.0, -30.0]), np.ones(3))
+    b = catalogue(
+        np.array([0.2 * arcsec, 0.5 * arcsec, 0.02]), np.array([-30.0, -30.0, -30.0]), np.ones(3)
+    )
     index, sep, n_within = match_counterparts(a, b, radius_arcsec=1.0)
     assert index.tolist() == [0, -1]
     assert n_within.tolist() == [2, 0]

@@ -27,9 +27,19 @@ def full_sdc1():
 
 
 def node(jobid, rule, benchmark, *, threads=1, checkpoint=False, needrun=False, **wildcards):
-    return {"id": jobid, "value": {"jobid": jobid, "label": rule, "rule": rule,
-                                   "wildcards": {"dataset": "tiny", **wildcards}, "benchmark": benchmark,
-                                   "threads": threads, "checkpoint": checkpoint, "needrun": needrun}}
+    return {
+        "id": jobid,
+        "value": {
+            "jobid": jobid,
+            "label": rule,
+            "rule": rule,
+            "wildcards": {"dataset": "tiny", **wildcards},
+            "benchmark": benchmark,
+            "threads": threads,
+            "checkpoint": checkpoint,
+            "needrun": needrun,
+        },
+    }
 
 
 def write_benchmark(run: Path, path: str, wall: float, cpu: float, rss: str) -> None:
@@ -45,8 +55,12 @@ def tiny_dag() -> dict:
         node(0, "all", None),
         node(1, "score", f"{b}/score/560.tsv", freq="560"),
         node(2, "merge_tiles", f"{b}/merge_tiles/560.tsv", freq="560"),
-        node(3, "find_sources_tile", f"{b}/find_sources_tile/560_r0c1.tsv", freq="560", tile="r0c1"),
-        node(4, "find_sources_tile", f"{b}/find_sources_tile/560_r0c0.tsv", freq="560", tile="r0c0"),
+        node(
+            3, "find_sources_tile", f"{b}/find_sources_tile/560_r0c1.tsv", freq="560", tile="r0c1"
+        ),
+        node(
+            4, "find_sources_tile", f"{b}/find_sources_tile/560_r0c0.tsv", freq="560", tile="r0c0"
+        ),
         node(5, "plan_tiles", f"{b}/plan_tiles/560.tsv", checkpoint=True, freq="560"),
         node(6, "simulate", f"{b}/simulate/560.tsv", threads=2, freq="560"),
     ]
@@ -61,12 +75,23 @@ def run(tmp_path: Path) -> Path:
     write_benchmark(tmp_path, f"{b}/plan_tiles/560.tsv", 1.0, 0.9, "100")
     write_benchmark(tmp_path, f"{b}/find_sources_tile/560_r0c0.tsv", 100.0, 95.0, "4000")
     write_benchmark(tmp_path, f"{b}/find_sources_tile/560_r0c1.tsv", 60.0, 58.0, "3000")
-    write_benchmark(tmp_path, f"{b}/merge_tiles/560.tsv", 2.0, 1.5, "-")  # Snakemake measured no memory
+    write_benchmark(
+        tmp_path, f"{b}/merge_tiles/560.tsv", 2.0, 1.5, "-"
+    )  # Snakemake measured no memory
     write_benchmark(tmp_path, f"{b}/score/560.tsv", 5.0, 4.0, "500")
     scores = tmp_path / "results/tiny/scores/560mhz.json"
     scores.parent.mkdir(parents=True)
-    scores.write_text(json.dumps({"score": 1739.123, "n_det": 2500, "n_match": 2300, "n_false": 200,
-                                  "classification": {"macro_f1": 0.612345}}))
+    scores.write_text(
+        json.dumps(
+            {
+                "score": 1739.123,
+                "n_det": 2500,
+                "n_match": 2300,
+                "n_false": 200,
+                "classification": {"macro_f1": 0.612345},
+            }
+        )
+    )
     return tmp_path
 
 
@@ -76,23 +101,42 @@ def test_complete_record(full_sdc1, run):
     assert record["dataset"] == "tiny"
     assert record["not_benchmarked"] == ["all"]
     assert [(j["rule"], j["wildcards"]) for j in record["jobs"]] == [
-        ("find_sources_tile", "freq=560,tile=r0c0"), ("find_sources_tile", "freq=560,tile=r0c1"),
-        ("merge_tiles", "freq=560"), ("plan_tiles", "freq=560"), ("score", "freq=560"),
+        ("find_sources_tile", "freq=560,tile=r0c0"),
+        ("find_sources_tile", "freq=560,tile=r0c1"),
+        ("merge_tiles", "freq=560"),
+        ("plan_tiles", "freq=560"),
+        ("score", "freq=560"),
         ("simulate", "freq=560"),
     ]
     simulate = record["jobs"][-1]
-    assert simulate == {"rule": "simulate", "wildcards": "freq=560", "wall_s": 10.0, "cpu_s": 18.0,
-                        "max_rss_mb": 300.5, "threads": 2}
+    assert simulate == {
+        "rule": "simulate",
+        "wildcards": "freq=560",
+        "wall_s": 10.0,
+        "cpu_s": 18.0,
+        "max_rss_mb": 300.5,
+        "threads": 2,
+    }
     assert record["jobs"][2]["max_rss_mb"] is None
     assert record["totals"] == {
-        "jobs": 6, "cpu_h": round(177.4 / 3600, 3), "wall_h_sum": round(178 / 3600, 3),
-        "max_rss_mb": 4000.0, "max_rss_job": "find_sources_tile[freq=560,tile=r0c0]",
+        "jobs": 6,
+        "cpu_h": round(177.4 / 3600, 3),
+        "wall_h_sum": round(178 / 3600, 3),
+        "max_rss_mb": 4000.0,
+        "max_rss_job": "find_sources_tile[freq=560,tile=r0c0]",
     }
     # Critical path simulate -> plan -> tile r0c0 -> merge -> score, tiles side by side.
     assert record["schedule"]["one_node_32_cores_wall_s"] == pytest.approx(118.0)
     assert record["schedule"]["three_nodes_32_cores_wall_s"] == pytest.approx(118.0)
-    assert record["frequencies"] == {"560": {"n_det": 2500, "n_match": 2300, "n_false": 200, "score": 1739.12,
-                                             "macro_f1": 0.6123}}
+    assert record["frequencies"] == {
+        "560": {
+            "n_det": 2500,
+            "n_match": 2300,
+            "n_false": 200,
+            "score": 1739.12,
+            "macro_f1": 0.6123,
+        }
+    }
     assert record["command"] == "make bench-full"
     table = full_sdc1.format_table(record)
     assert "find_sources_tile" in table and "PARTIAL" not in table
@@ -115,7 +159,9 @@ def test_unfinished_run_is_partial_and_invents_nothing(full_sdc1, run):
 
 def test_checkpoint_still_to_run_and_stale_jobs_make_it_partial(full_sdc1, run):
     dag = tiny_dag()
-    dag["nodes"][5]["value"]["needrun"] = True  # plan_tiles: its tile jobs may not all be known yet
+    dag["nodes"][5]["value"]["needrun"] = (
+        True  # plan_tiles: its tile jobs may not all be known yet
+    )
     dag["nodes"][6]["value"]["needrun"] = True
     record = full_sdc1.build_record(dag, run)
     assert record["complete"] is False
@@ -132,14 +178,20 @@ def test_dependencies_bridge_unmeasured_jobs(full_sdc1, run):
 
 
 def test_plain_d3dag_is_refused(full_sdc1, run):
-    plain = {"nodes": [{"id": 0, "value": {"jobid": 0, "label": "score", "rule": "score"}}], "edges": []}
+    plain = {
+        "nodes": [{"id": 0, "value": {"jobid": 0, "label": "score", "rule": "score"}}],
+        "edges": [],
+    }
     with pytest.raises(ValueError, match="no wildcards"):
         full_sdc1.build_record(plain, run)
 
 
 def test_read_benchmark_averages_repeats(full_sdc1, tmp_path):
     path = tmp_path / "b.tsv"
-    rows = ["2.0\t0:00:02\t100\t0\t0\t0\t0\t0\t50\t1.0", "4.0\t0:00:04\t300\t0\t0\t0\t0\t0\t50\tNA"]
+    rows = [
+        "2.0\t0:00:02\t100\t0\t0\t0\t0\t0\t50\t1.0",
+        "4.0\t0:00:04\t300\t0\t0\t0\t0\t0\t50\tNA",
+    ]
     path.write_text(HEADER + "\n".join(rows) + "\n")
     assert full_sdc1.read_benchmark(path) == {"wall_s": 3.0, "cpu_s": 1.0, "max_rss_mb": 300.0}
     assert full_sdc1.read_benchmark(tmp_path / "absent.tsv") is None
@@ -153,22 +205,40 @@ def test_dag_command_keeps_targets_last(full_sdc1):
 
 def test_tile_balance_and_goals(full_sdc1):
     jobs = [
-        {"rule": "find_sources_tile", "wildcards": f"freq=560,tile=r{i:05d}c00000", "wall_s": 10.0 + i,
-         "cpu_s": cpu, "max_rss_mb": 100.0 * (i + 1), "threads": 1}
+        {
+            "rule": "find_sources_tile",
+            "wildcards": f"freq=560,tile=r{i:05d}c00000",
+            "wall_s": 10.0 + i,
+            "cpu_s": cpu,
+            "max_rss_mb": 100.0 * (i + 1),
+            "threads": 1,
+        }
         for i, cpu in enumerate([10.0, 30.0, 60.0])
-    ] + [{"rule": "catalogue", "wildcards": "freq=560", "wall_s": 5.0, "cpu_s": 5.0, "max_rss_mb": 50.0,
-          "threads": 1}]
+    ] + [
+        {
+            "rule": "catalogue",
+            "wildcards": "freq=560",
+            "wall_s": 5.0,
+            "cpu_s": 5.0,
+            "max_rss_mb": 50.0,
+            "threads": 1,
+        }
+    ]
     balance = full_sdc1.tile_balance(jobs)
     assert list(balance) == ["560"]
     assert balance["560"]["tiles"] == 3 and balance["560"]["cpu_s"] == 100.0
-    assert balance["560"]["max_cpu_share"] == 0.6 and balance["560"]["longest"] == "freq=560,tile=r00002c00000"
+    assert (
+        balance["560"]["max_cpu_share"] == 0.6
+        and balance["560"]["longest"] == "freq=560,tile=r00002c00000"
+    )
     assert balance["560"]["max_rss_mb"] == 300.0
     met = full_sdc1.goals({"cpu_h": 7.0, "max_rss_mb": 300.0}, {"one_node_32_cores_wall_s": 100.0})
     assert met["cpu_h"]["met"] is False and met["max_rss_mb"]["met"] is True
     assert met["one_node_32_cores_wall_s"] == {"goal": 1200.0, "measured": 100.0, "met": True}
     assert full_sdc1.goals({"cpu_h": 1.0, "max_rss_mb": None}, {})["max_rss_mb"]["met"] is None
     # A partial record leaves the sums open, but a peak over budget is a miss all the same.
-    partial = full_sdc1.goals({"cpu_h": 1.0, "max_rss_mb": 13000.0}, {"one_node_32_cores_wall_s": 10.0},
-                              complete=False)
+    partial = full_sdc1.goals(
+        {"cpu_h": 1.0, "max_rss_mb": 13000.0}, {"one_node_32_cores_wall_s": 10.0}, complete=False
+    )
     assert partial["cpu_h"]["met"] is None and partial["one_node_32_cores_wall_s"]["met"] is None
     assert partial["max_rss_mb"]["met"] is False

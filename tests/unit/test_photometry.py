@@ -10,17 +10,14 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from sdc1.photometry import beam_matched_brightness, smoothing_kernel_fwhm
+from tests.helpers import sky_header
 
 
-def point_source_image(path: Path, pixel_arcsec: float, beam_arcsec: float, flux_jy: float, n: int = 129) -> Path:
+def point_source_image(
+    path: Path, pixel_arcsec: float, beam_arcsec: float, flux_jy: float, n: int = 129
+) -> Path:
     """An n x n SIN image at (0, -30) with a point source of ``flux_jy`` (Jy/beam peak) off-centre."""
-    header = fits.Header()
-    header["NAXIS"], header["NAXIS1"], header["NAXIS2"] = 2, n, n
-    header["CTYPE1"], header["CTYPE2"] = "RA---SIN", "DEC--SIN"
-    header["CRVAL1"], header["CRVAL2"] = 0.0, -30.0
-    header["CRPIX1"] = header["CRPIX2"] = (n + 1) / 2
-    header["CDELT1"], header["CDELT2"] = -pixel_arcsec / 3600, pixel_arcsec / 3600
-    header["BMAJ"] = header["BMIN"] = beam_arcsec / 3600
+    header = sky_header(n, pixel_arcsec=pixel_arcsec, beam_arcsec=beam_arcsec)
     wcs = WCS(header)
     x0, y0 = wcs.world_to_pixel_values(SOURCE_RA, SOURCE_DEC)
     y, x = np.mgrid[:n, :n]
@@ -49,7 +46,9 @@ def test_off_image_and_blanked_positions_are_nan(tmp_path: Path) -> None:
     path = point_source_image(tmp_path / "img.fits", 0.6, 1.5, 1e-5)
     with fits.open(path, mode="update") as hdul:
         hdul[0].data[:, :70] = np.nan  # blank the half holding the source
-    values = beam_matched_brightness(path, [SOURCE_RA, 359.997, 10.0], [SOURCE_DEC, -30.0, -30.0], 1.9)
+    values = beam_matched_brightness(
+        path, [SOURCE_RA, 359.997, 10.0], [SOURCE_DEC, -30.0, -30.0], 1.9
+    )
     assert np.isnan(values[0]) and np.isfinite(values[1]) and np.isnan(values[2])
 
 

@@ -16,7 +16,9 @@ def has_data(fig: Figure) -> bool:
 
 def test_image_overlay_marks_sources_by_class() -> None:
     image = np.random.default_rng(0).normal(size=(20, 30))
-    fig = plots.image_overlay(image, np.array([1.0, 5.0, 9.0]), np.array([2.0, 4.0, 6.0]), np.array([1, 3, 3]))
+    fig = plots.image_overlay(
+        image, np.array([1.0, 5.0, 9.0]), np.array([2.0, 4.0, 6.0]), np.array([1, 3, 3])
+    )
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.images and ax.images[0].get_array().shape == (20, 30)
@@ -29,7 +31,9 @@ def test_source_counts_and_completeness() -> None:
     assert has_data(plots.source_counts(detected, truth))
     fig = plots.completeness_reliability(truth, np.arange(50) >= 25, detected, np.ones(25, bool))
     completeness = fig.axes[0].lines[0].get_ydata()
-    assert np.nanmax(completeness) == pytest.approx(1.0) and np.nanmin(completeness) == pytest.approx(0.0)
+    assert np.nanmax(completeness) == pytest.approx(1.0) and np.nanmin(
+        completeness
+    ) == pytest.approx(0.0)
 
 
 def test_flux_ratio_confusion_calibration_importances() -> None:
@@ -38,7 +42,11 @@ def test_flux_ratio_confusion_calibration_importances() -> None:
     fig = plots.confusion_matrix([[1, 0, 2], [0, 3, 0], [1, 0, 9]], [1, 2, 3])
     assert fig.axes[0].images[0].get_array().shape == (3, 3)
     assert len(fig.axes[0].texts) == 9
-    assert has_data(plots.reliability_diagram({"confidence": [0.5, 0.9], "accuracy": [0.4, 0.95], "count": [3, 10]}))
+    assert has_data(
+        plots.reliability_diagram(
+            {"confidence": [0.5, 0.9], "accuracy": [0.4, 0.95], "count": [3, 10]}
+        )
+    )
     fig = plots.feature_importances({"a": 0.5, "b": 0.3, "c": 0.2}, top=2)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["b", "a"]
 
@@ -51,13 +59,15 @@ def test_empty_inputs_still_draw() -> None:
 
 
 def test_spectral_index_uses_nearest_frequency_and_plots_by_class() -> None:
-    features = pd.DataFrame({
-        "freq": [560, 560, 1400],
-        "id": [0, 1, 0],
-        "alpha_1400": [-0.7, np.nan, np.nan],
-        "alpha_9200": [0.0, 0.1, -1.0],
-        "alpha_560": [np.nan, np.nan, -0.8],
-    })
+    features = pd.DataFrame(
+        {
+            "freq": [560, 560, 1400],
+            "id": [0, 1, 0],
+            "alpha_1400": [-0.7, np.nan, np.nan],
+            "alpha_9200": [0.0, 0.1, -1.0],
+            "alpha_560": [np.nan, np.nan, -0.8],
+        }
+    )
     alpha = plots.nearest_alpha(features, [560, 1400, 9200])
     assert alpha.tolist() == pytest.approx([-0.7, 0.1, -0.8])
     table = features[["freq", "id"]].assign(alpha=alpha, **{"class": [1, 2, 3]})
@@ -76,10 +86,21 @@ def test_spectral_index_uses_nearest_frequency_and_plots_by_class() -> None:
         lambda e: plots.confusion_matrix([[0, 0, 0]] * 3, [1, 2, 3]),
         lambda e: plots.reliability_diagram({}),
         lambda e: plots.feature_importances({}),
-        lambda e: plots.spectral_index_by_class(pd.DataFrame({"freq": [], "alpha": [], "class": []})),
+        lambda e: plots.spectral_index_by_class(
+            pd.DataFrame({"freq": [], "alpha": [], "class": []})
+        ),
     ],
-    ids=["image", "counts", "counts_no_detections", "completeness", "flux_ratio", "confusion", "calibration",
-         "importances", "spectral_index"],
+    ids=[
+        "image",
+        "counts",
+        "counts_no_detections",
+        "completeness",
+        "flux_ratio",
+        "confusion",
+        "calibration",
+        "importances",
+        "spectral_index",
+    ],
 )
 def test_figures_of_an_image_without_detections_still_render(draw) -> None:
     # A sparse frequency (a small 9200 MHz field) may have no detections or matches at all.

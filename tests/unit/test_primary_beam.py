@@ -9,8 +9,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.primary_beam import correct_block, correct_primary_beam, regrid_primary_beam
 from sdc1.io import InputError, celestial_header, read_image
+from sdc1.primary_beam import correct_block, correct_primary_beam, regrid_primary_beam
 
 
 def write_image(path: Path, data: np.ndarray, cdelt: float, crpix: tuple[float, float]) -> Path:
@@ -83,7 +83,10 @@ def test_real_cutout_beam_is_sdc1_like(tmp_path: Path, sdc1_sample: Path) -> Non
     raw, header = read_image(image)
     pb_plane, pb_header = read_image(pb)
     beam = regrid_primary_beam(
-        np.asarray(pb_plane, float), WCS(celestial_header(pb_header)), WCS(celestial_header(header)), raw.shape
+        np.asarray(pb_plane, float),
+        WCS(celestial_header(pb_header)),
+        WCS(celestial_header(header)),
+        raw.shape,
     )
     assert 0.8 < np.nanmin(beam) <= np.nanmax(beam) < 0.97
     out = tmp_path / "pbcor.fits"

@@ -8,8 +8,15 @@ import pytest
 from astropy.wcs import WCS
 
 from sdc1.simulate.geometry import Cutout, image_header, pixel_scale_deg
-from sdc1.simulate.render import (add_noise, beam_fwhm_px, catalogue_components, emulate_deconvolution, render_catalogue,
-                                  render_components, render_field)
+from sdc1.simulate.render import (
+    add_noise,
+    beam_fwhm_px,
+    catalogue_components,
+    emulate_deconvolution,
+    render_catalogue,
+    render_components,
+    render_field,
+)
 
 
 def _header(n: int = 128, x0: int = 16384 - 64, y0: int = 16384 - 64):
@@ -19,8 +26,20 @@ def _header(n: int = 128, x0: int = 16384 - 64, y0: int = 16384 - 64):
 def _source(header, dx=0.0, dy=0.0, **kw) -> pd.DataFrame:
     wcs = WCS(header).celestial
     ra, dec = wcs.all_pix2world(64 + dx, 64 + dy, 0)
-    row = dict(id=1, ra_core=float(ra), dec_core=float(dec), ra_cent=float(ra), dec_cent=float(dec), flux=1e-3,
-               core_frac=0.0, b_maj=0.0, b_min=0.0, pa=0.0, size=2, **{"class": 3})
+    row = dict(
+        id=1,
+        ra_core=float(ra),
+        dec_core=float(dec),
+        ra_cent=float(ra),
+        dec_cent=float(dec),
+        flux=1e-3,
+        core_frac=0.0,
+        b_maj=0.0,
+        b_min=0.0,
+        pa=0.0,
+        size=2,
+        **{"class": 3},
+    )
     row.update(kw)
     return pd.DataFrame([row])
 
@@ -30,13 +49,16 @@ def _flux(img, header) -> float:
     return float(img.sum() / (2 * np.pi * (beam / 2.3548200450309493) ** 2))
 
 
-@pytest.mark.parametrize("kw", [
-    dict(b_maj=0.0, b_min=0.0, size=2),
-    dict(b_maj=4.0, b_min=2.0, pa=30.0, size=2),
-    dict(b_maj=3.0, b_min=1.5, pa=60.0, size=3),
-    dict(b_maj=20.0, b_min=10.0, pa=10.0, size=1, core_frac=0.1, **{"class": 1}),
-    dict(b_maj=0.5, b_min=0.5, size=2, core_frac=0.7, **{"class": 2}),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(b_maj=0.0, b_min=0.0, size=2),
+        dict(b_maj=4.0, b_min=2.0, pa=30.0, size=2),
+        dict(b_maj=3.0, b_min=1.5, pa=60.0, size=3),
+        dict(b_maj=20.0, b_min=10.0, pa=10.0, size=1, core_frac=0.1, **{"class": 1}),
+        dict(b_maj=0.5, b_min=0.5, size=2, core_frac=0.7, **{"class": 2}),
+    ],
+)
 def test_flux_is_conserved(kw) -> None:
     h = _header()
     img = render_catalogue(_source(h, **kw), h)
@@ -68,7 +90,9 @@ def test_major_axis_lies_at_minus_pa_from_x(pa: float) -> None:
     yy, xx = np.mgrid[0:128, 0:128]
     w = img / img.sum()
     mx, my = (w * xx).sum(), (w * yy).sum()
-    cxx = (w * (xx - mx) ** 2).sum(); cyy = (w * (yy - my) ** 2).sum(); cxy = (w * (xx - mx) * (yy - my)).sum()
+    cxx = (w * (xx - mx) ** 2).sum()
+    cyy = (w * (yy - my) ** 2).sum()
+    cxy = (w * (xx - mx) * (yy - my)).sum()
     angle = 0.5 * np.degrees(np.arctan2(2 * cxy, cxx - cyy))
     assert ((angle - (-pa)) + 90) % 180 - 90 == pytest.approx(0.0, abs=1.0)
 
@@ -78,7 +102,9 @@ def test_cutout_wcs_places_sources_at_the_same_sky_position() -> None:
     small = image_header(Cutout(560, 16384 - 128 + 100, 16384 - 128 + 60, 64, 64))
     wcs = WCS(big).celestial
     ra, dec = wcs.all_pix2world(130.0, 90.0, 0)
-    cat = _source(big, ra_core=float(ra), dec_core=float(dec), ra_cent=float(ra), dec_cent=float(dec))
+    cat = _source(
+        big, ra_core=float(ra), dec_core=float(dec), ra_cent=float(ra), dec_cent=float(dec)
+    )
     a = render_catalogue(cat, big)
     b = render_catalogue(cat, small)
     np.testing.assert_allclose(a[60:124, 100:164], b, atol=1e-12)
@@ -100,10 +126,22 @@ def _many_sources(header, n=300, seed=0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     wcs = WCS(header).celestial
     ra, dec = wcs.all_pix2world(rng.uniform(-5, 133, n), rng.uniform(-5, 133, n), 0)
-    return pd.DataFrame(dict(id=np.arange(n), ra_core=ra, dec_core=dec, ra_cent=ra, dec_cent=dec,
-                             flux=10 ** rng.uniform(-8, -4, n), core_frac=0.0, b_maj=rng.uniform(0, 30, n),
-                             b_min=rng.uniform(0, 3, n), pa=rng.uniform(0, 360, n), size=rng.choice([1, 2, 3], n),
-                             **{"class": rng.choice([1, 2, 3], n)}))
+    return pd.DataFrame(
+        dict(
+            id=np.arange(n),
+            ra_core=ra,
+            dec_core=dec,
+            ra_cent=ra,
+            dec_cent=dec,
+            flux=10 ** rng.uniform(-8, -4, n),
+            core_frac=0.0,
+            b_maj=rng.uniform(0, 30, n),
+            b_min=rng.uniform(0, 3, n),
+            pa=rng.uniform(0, 360, n),
+            size=rng.choice([1, 2, 3], n),
+            **{"class": rng.choice([1, 2, 3], n)},
+        )
+    )
 
 
 def test_strips_processes_and_truncation() -> None:

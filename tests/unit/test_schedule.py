@@ -8,8 +8,14 @@ from sdc1.schedule import Job, Node, bottom_levels, list_schedule, topological_o
 
 
 def job(name: str, wall_s: float, *deps: str, threads: int = 1, mem: float = 0.0) -> Job:
-    return Job(name=name, rule=name.rstrip("0123456789"), wall_s=wall_s, threads=threads, max_rss_mb=mem,
-               deps=deps)
+    return Job(
+        name=name,
+        rule=name.rstrip("0123456789"),
+        wall_s=wall_s,
+        threads=threads,
+        max_rss_mb=mem,
+        deps=deps,
+    )
 
 
 def test_chain_runs_one_after_another():
@@ -69,8 +75,12 @@ def test_critical_path_first_beats_name_order():
 def test_a_job_waiting_for_room_lets_smaller_ready_jobs_start():
     # At t=1 "big" (longest path) and "late" become ready; "big" needs the whole node's memory,
     # which "small" holds until t=5, so "late" starts first although its priority is lower.
-    jobs = [job("small", 5.0, mem=100), job("gate", 1.0), job("big", 6.0, "gate", mem=1000),
-            job("late", 2.0, "gate", mem=100)]
+    jobs = [
+        job("small", 5.0, mem=100),
+        job("gate", 1.0),
+        job("big", 6.0, "gate", mem=1000),
+        job("late", 2.0, "gate", mem=100),
+    ]
     schedule = list_schedule(jobs, [Node(4, 1000)])
     assert schedule.placements["late"].start_s == pytest.approx(1.0)
     assert schedule.placements["big"].start_s == pytest.approx(5.0)
@@ -113,7 +123,10 @@ def test_wildcards_mapping_is_stored_hashable():
 def test_schedule_is_deterministic_whatever_the_input_order():
     # A lattice of chains j0 -> j3 -> j6 -> j9, ... with mixed lengths, threads and memory.
     deps = {i: [f"j{i - 3}"] if i >= 3 else [] for i in range(12)}
-    jobs = [job(f"j{i}", 1.0 + i % 3, *deps[i], threads=1 + i % 2, mem=100.0 * (i % 4)) for i in range(12)]
+    jobs = [
+        job(f"j{i}", 1.0 + i % 3, *deps[i], threads=1 + i % 2, mem=100.0 * (i % 4))
+        for i in range(12)
+    ]
     first = list_schedule(jobs, [Node(3, 300), Node(2, 500)])
     second = list_schedule(list(reversed(jobs)), [Node(3, 300), Node(2, 500)])
     assert first == second

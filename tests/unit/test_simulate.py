@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,18 +15,25 @@ from sdc1.simulate.dataset import preset_sizes, union_bounds, write_synthetic_fi
 from sdc1.simulate.geometry import TRAIN_LIM, image_header, pixel_scale_deg, preset_cutout
 from sdc1.simulate.population import catalogue_at, flux_at, generate_population, load_params
 from sdc1.simulate.primary_beam import radial_pb, separation_deg
-from sdc1.simulate.render import (add_noise, beam_fwhm_px, clip_level, emulate_deconvolution, pb_attenuation,
-                                  render_catalogue)
+from sdc1.simulate.render import (
+    beam_fwhm_px,
+    clip_level,
+    emulate_deconvolution,
+    pb_attenuation,
+    render_catalogue,
+)
+from tests.helpers import POPULATION_PARAMS
 
 SAMPLE = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
-needs_sample = pytest.mark.skipif(not (SAMPLE / "B1_1000h_0.3tr.fits").exists(),
-                                  reason=f"real SDC1 sample not found at {SAMPLE}")
+needs_sample = pytest.mark.skipif(
+    not (SAMPLE / "B1_1000h_0.3tr.fits").exists(), reason=f"real SDC1 sample not found at {SAMPLE}"
+)
 BOX = (-0.05, 0.0, -29.96, -29.92)
 
 
 @pytest.fixture(scope="module")
 def params() -> dict:
-    return load_params()
+    return load_params(POPULATION_PARAMS)
 
 
 def test_population_is_deterministic_and_seeded(params: dict) -> None:
@@ -51,26 +56,39 @@ def test_catalogues_share_ids_and_follow_spectral_index(params: dict) -> None:
     assert set(cats[560]["size"][cats[560]["class"] == 3]) <= {2, 3}
     # A source compact at 560 MHz can be extended at 9200 MHz (smaller pixels), not the reverse.
     sfg = (cats[560]["class"] == 3).to_numpy()
-    assert ((cats[560]["size"].to_numpy() == 3) & sfg).sum() <= ((cats[9200]["size"].to_numpy() == 3) & sfg).sum()
+    assert ((cats[560]["size"].to_numpy() == 3) & sfg).sum() <= (
+        (cats[9200]["size"].to_numpy() == 3) & sfg
+    ).sum()
 
 
 def test_number_density_matches_fit(params: dict) -> None:
     pop = generate_population(params, BOX, seed=1)
     expected = sum(np.sum(c["counts"]["density_per_deg2"]) for c in params["classes"].values())
     from sdc1.simulate.population import sky_area_deg2
+
     assert len(pop) == pytest.approx(expected * sky_area_deg2(*BOX), rel=0.05)
     assert (pop["class"] == 3).mean() > 0.9
 
 
 @needs_sample
 def test_population_matches_training_truth(params: dict) -> None:
-    tt = {f: read_sdc1_catalogue(SAMPLE / "training-truth" / f"TrainingSet_{b}_v2_ML.txt", skiprows=18)
-          for f, b in [(560, "B1"), (1400, "B2")]}
+    tt = {
+        f: read_sdc1_catalogue(
+            SAMPLE / "training-truth" / f"TrainingSet_{b}_v2_ML.txt", skiprows=18
+        )
+        for f, b in [(560, "B1"), (1400, "B2")]
+    }
     pop = realism.training_area_population(params, 560, seed=7, replicas=4)
     syn = {}
     for f in (560, 1400):
         full = catalogue_at(pop, f, params)
-        syn[f] = catalogue_at(pop, f, params, pb=radial_pb(separation_deg(full.ra_core, full.dec_core), f), select=True)
+        syn[f] = catalogue_at(
+            pop,
+            f,
+            params,
+            pb=radial_pb(separation_deg(full.ra_core, full.dec_core), f),
+            select=True,
+        )
     assert len(syn[560]) / 4 == pytest.approx(len(tt[560]), rel=0.1)
     ks = realism.ks_by_class(syn[560], tt[560])
     for cls, stats in ks.items():
@@ -95,11 +113,18 @@ def test_preset_cutouts_straddle_training_areas_and_overlap() -> None:
         ra, dec = wcs.all_pix2world(xx.ravel(), yy.ravel(), 0)
         ra = (ra + 180) % 360 - 180
         lim = TRAIN_LIM[f]
-        inside = (ra > lim["ra_min"]) & (ra < lim["ra_max"]) & (dec > lim["dec_min"]) & (dec < lim["dec_max"])
+        inside = (
+            (ra > lim["ra_min"])
+            & (ra < lim["ra_max"])
+            & (dec > lim["dec_min"])
+            & (dec < lim["dec_max"])
+        )
         assert 0.2 < inside.mean() < 0.8, (f, inside.mean())
         boxes[f] = (ra.min(), ra.max(), dec.min(), dec.max())
-    ra_lo = max(b[0] for b in boxes.values()); ra_hi = min(b[1] for b in boxes.values())
-    dec_lo = max(b[2] for b in boxes.values()); dec_hi = min(b[3] for b in boxes.values())
+    ra_lo = max(b[0] for b in boxes.values())
+    ra_hi = min(b[1] for b in boxes.values())
+    dec_lo = max(b[2] for b in boxes.values())
+    dec_hi = min(b[3] for b in boxes.values())
     assert ra_lo < ra_hi and dec_lo < dec_hi  # common sky
     full = preset_cutout(560, 32768)
     assert full.crpix == (16384.0, 16384.0)
@@ -109,8 +134,14 @@ def test_write_synthetic_field_small(tmp_path: Path, params: dict) -> None:
     sizes = {560: 256, 1400: 256, 9200: 256}
     out = {}
     for f in (560, 1400):
-        paths = dict(image_path=tmp_path / f"{f}.fits", pb_path=tmp_path / f"{f}_pb.fits", truth_path=tmp_path / f"{f}.txt")
-        summary = write_synthetic_field(f, sizes_px=sizes, depth_h=1000, seed=2, population_params=params, **paths)
+        paths = dict(
+            image_path=tmp_path / f"{f}.fits",
+            pb_path=tmp_path / f"{f}_pb.fits",
+            truth_path=tmp_path / f"{f}.txt",
+        )
+        summary = write_synthetic_field(
+            f, sizes_px=sizes, depth_h=1000, seed=2, population_params=params, **paths
+        )
         out[f] = paths
         with fits.open(paths["image_path"]) as hdul:
             h = hdul[0].header
@@ -128,19 +159,38 @@ def test_write_synthetic_field_small(tmp_path: Path, params: dict) -> None:
     assert len(set(t560.id) & set(t1400.id)) > 0  # counterparts at both frequencies
     # Deterministic: a second run gives identical bytes.
     again = tmp_path / "again.fits"
-    write_synthetic_field(560, sizes_px=sizes, depth_h=1000, seed=2, population_params=params,
-                          image_path=again, pb_path=tmp_path / "p.fits", truth_path=tmp_path / "t.txt")
+    write_synthetic_field(
+        560,
+        sizes_px=sizes,
+        depth_h=1000,
+        seed=2,
+        population_params=params,
+        image_path=again,
+        pb_path=tmp_path / "p.fits",
+        truth_path=tmp_path / "t.txt",
+    )
     assert again.read_bytes() == out[560]["image_path"].read_bytes()
 
 
-def test_write_synthetic_field_same_bytes_for_any_process_count(tmp_path: Path, params: dict, monkeypatch) -> None:
+def test_write_synthetic_field_same_bytes_for_any_process_count(
+    tmp_path: Path, params: dict, monkeypatch
+) -> None:
     sizes = {560: 600, 1400: 300, 9200: 300}
     files = []
-    for procs in ("1", "2"):
-        monkeypatch.setenv("SDC1_PROCESSES", procs)
+    for procs in (1, 2):
         image = tmp_path / f"p{procs}.fits"
-        write_synthetic_field(560, sizes_px=sizes, depth_h=1000, seed=4, population_params=params, strip_rows=128,
-                              image_path=image, pb_path=tmp_path / "pb.fits", truth_path=tmp_path / "t.txt")
+        write_synthetic_field(
+            560,
+            sizes_px=sizes,
+            depth_h=1000,
+            seed=4,
+            population_params=params,
+            strip_rows=128,
+            processes=procs,
+            image_path=image,
+            pb_path=tmp_path / "pb.fits",
+            truth_path=tmp_path / "t.txt",
+        )
         files.append(image.read_bytes())
     assert files[0] == files[1]
 
@@ -155,10 +205,18 @@ def test_realism_against_real_cutout() -> None:
     """Rendered truth vs the real 560 MHz image (acceptance: correlation >= 0.88, rms ratio <= 0.45)."""
     real, header = read_image(SAMPLE / "B1_1000h_0.3tr.fits", memmap=False)
     real = real.astype(float)
-    pb_data, pb_head = fits.getdata(SAMPLE / "PrimaryBeam_B1.fits"), fits.getheader(SAMPLE / "PrimaryBeam_B1.fits")
+    pb_data, pb_head = (
+        fits.getdata(SAMPLE / "PrimaryBeam_B1.fits"),
+        fits.getheader(SAMPLE / "PrimaryBeam_B1.fits"),
+    )
     cat = read_sdc1_catalogue(SAMPLE / "truth_B1_0.3tr.cat")
-    model = render_catalogue(cat, header, attenuation=pb_attenuation(cat, pb_data, pb_head)).astype(float)
-    for image in (model, emulate_deconvolution(model.copy(), clip_level(header["CRVAL3"]))):  # sdc1 render's default
+    model = render_catalogue(
+        cat, header, attenuation=pb_attenuation(cat, pb_data, pb_head)
+    ).astype(float)
+    for image in (
+        model,
+        emulate_deconvolution(model.copy(), clip_level(header["CRVAL3"])),
+    ):  # sdc1 render's default
         stats = realism.pixel_agreement(real, image)
         assert stats["correlation"] >= 0.88, stats
         assert stats["residual_rms_ratio"] <= 0.45, stats

@@ -22,9 +22,18 @@ def synthetic_truth(n: int = 20, seed: int = 0) -> pd.DataFrame:
     dec = np.full(n, -29.7)
     return pd.DataFrame(
         {
-            "id": np.arange(n), "ra_core": ra, "dec_core": dec, "ra_cent": ra, "dec_cent": dec,
-            "flux": 10 ** rng.uniform(-6, -5, n), "core_frac": 0.0, "b_maj": rng.uniform(0.5, 2.0, n),
-            "b_min": rng.uniform(0.2, 0.5, n), "pa": rng.uniform(0, 180, n), "size": 2, "class": 3,
+            "id": np.arange(n),
+            "ra_core": ra,
+            "dec_core": dec,
+            "ra_cent": ra,
+            "dec_cent": dec,
+            "flux": 10 ** rng.uniform(-6, -5, n),
+            "core_frac": 0.0,
+            "b_maj": rng.uniform(0.5, 2.0, n),
+            "b_min": rng.uniform(0.2, 0.5, n),
+            "pa": rng.uniform(0, 180, n),
+            "size": 2,
+            "class": 3,
         }
     )[list(SDC1_COLUMNS)]
 

@@ -11,7 +11,9 @@ from sdc1.sky import image_inside_training_area, in_training_area, wrap_ra
 
 
 def test_wrap_ra_maps_to_signed_range() -> None:
-    np.testing.assert_allclose(wrap_ra(np.array([359.5, 0.2, 180.0, -10.0])), [-0.5, 0.2, 180.0, -10.0])
+    np.testing.assert_allclose(
+        wrap_ra(np.array([359.5, 0.2, 180.0, -10.0])), [-0.5, 0.2, 180.0, -10.0]
+    )
 
 
 def test_training_area_limits_match_ska_sdc() -> None:

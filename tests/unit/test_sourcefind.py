@@ -10,7 +10,8 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from sdc1.beam import beam_from_header
-from sdc1.sourcefind import find_sources
+from sdc1.find_sources import find_sources
+from tests.helpers import sky_header
 
 BEAM_ARCSEC = 1.5
 PIX_ARCSEC = 0.6
@@ -18,27 +19,19 @@ PIX_ARCSEC = 0.6
 
 def sdc1_like_header(nx: int, ny: int) -> fits.Header:
     """A 4-axis SDC1-like header (SIN near RA 0, Dec -30), BMAJ/BMIN and no BPA."""
-    header = fits.Header()
-    for axis, (ctype, crval, cdelt, crpix) in enumerate(
-        [
-            ("RA---SIN", 0.0, -PIX_ARCSEC / 3600.0, -1219.0),
-            ("DEC--SIN", -30.0, PIX_ARCSEC / 3600.0, -1466.0),
-            ("FREQ", 5.6e8, 1.0e6, 1.0),
-            ("STOKES", 1.0, 1.0, 1.0),
-        ],
-        start=1,
-    ):
-        header[f"CTYPE{axis}"] = ctype
-        header[f"CRVAL{axis}"] = crval
-        header[f"CDELT{axis}"] = cdelt
-        header[f"CRPIX{axis}"] = crpix
-    header["BUNIT"] = "JY/BEAM"
-    header["BMAJ"] = BEAM_ARCSEC / 3600.0
-    header["BMIN"] = BEAM_ARCSEC / 3600.0
-    return header
+    return sky_header(
+        nx,
+        ny,
+        pixel_arcsec=PIX_ARCSEC,
+        beam_arcsec=BEAM_ARCSEC,
+        crpix=(-1219.0, -1466.0),
+        freq_hz=5.6e8,
+    )
 
 
-def gaussian(shape: tuple[int, int], x0: float, y0: float, peak: float, fwhm_pix: float) -> np.ndarray:
+def gaussian(
+    shape: tuple[int, int], x0: float, y0: float, peak: float, fwhm_pix: float
+) -> np.ndarray:
     y, x = np.indices(shape)
     sigma = fwhm_pix / 2.3548
     return peak * np.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigma**2))
@@ -73,11 +66,23 @@ def test_find_sources_recovers_gaussians_and_leaves_no_files(synthetic_image) ->
     assert len(sources) == 3
     assert len(gaussians) >= 3
     assert set(sources["n_gaussians"]) == {1}
-    for column in ("RA", "DEC", "RA_max", "DEC_max", "Total_flux", "Peak_flux", "DC_Maj", "Isl_rms", "S_Code"):
+    for column in (
+        "RA",
+        "DEC",
+        "RA_max",
+        "DEC_max",
+        "Total_flux",
+        "Peak_flux",
+        "DC_Maj",
+        "Isl_rms",
+        "S_Code",
+    ):
         assert column in sources.columns
     # Positions: every injected source has a detection within half a beam.
     wcs = WCS(fits.getheader(path)).celestial
-    world = wcs.pixel_to_world_values(np.array([p[0] for p in positions]), np.array([p[1] for p in positions]))
+    world = wcs.pixel_to_world_values(
+        np.array([p[0] for p in positions]), np.array([p[1] for p in positions])
+    )
     for ra, dec in zip(*world):
         dra = ((sources["RA"] - ra + 180) % 360 - 180) * np.cos(np.deg2rad(dec)) * 3600
         ddec = (sources["DEC"] - dec) * 3600

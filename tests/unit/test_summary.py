@@ -8,16 +8,26 @@ from pathlib import Path
 from sdc1.summary import frequency_table, read_benchmark, render_html, render_markdown, summarise
 
 SCORES = {
-    "freq": 560, "n_det": 10, "n_match": 8, "n_false": 2, "score": 5.5,
+    "freq": 560,
+    "n_det": 10,
+    "n_match": 8,
+    "n_false": 2,
+    "score": 5.5,
     "classification": {"macro_f1": 0.6},
-    "baselines": {"all_sfg": {"macro_f1": 0.3, "score": 5.0}, "single_frequency": {"macro_f1": 0.5, "score": 5.4}},
+    "baselines": {
+        "all_sfg": {"macro_f1": 0.3, "score": 5.0},
+        "single_frequency": {"macro_f1": 0.5, "score": 5.4},
+    },
 }
 BENCHMARK = "s\th:m:s\tmax_rss\tmax_vms\n12.5\t0:00:12\t300.25\t900\n"
 
 
 def write_benchmarks(root: Path) -> None:
-    for stage, name, text in (("train", "560.tsv", BENCHMARK), ("train", "1400.tsv", BENCHMARK.replace("12.5", "20.0")),
-                              ("find_sources", "560.memory.tsv", "time\trss\n0\t1\n")):
+    for stage, name, text in (
+        ("train", "560.tsv", BENCHMARK),
+        ("train", "1400.tsv", BENCHMARK.replace("12.5", "20.0")),
+        ("find_sources", "560.memory.tsv", "time\trss\n0\t1\n"),
+    ):
         (root / stage).mkdir(parents=True, exist_ok=True)
         (root / stage / name).write_text(text)
 
@@ -35,7 +45,12 @@ def test_summary_stages_from_benchmarks(tmp_path: Path) -> None:
     assert read_benchmark(tmp_path / "find_sources" / "560.memory.tsv") is None
     summary = summarise("toy", [SCORES], tmp_path)
     [stage] = summary["stages"]
-    assert (stage["stage"], stage["jobs"], stage["wall_s_total"], stage["wall_s_max"]) == ("train", 2, 32.5, 20.0)
+    assert (stage["stage"], stage["jobs"], stage["wall_s_total"], stage["wall_s_max"]) == (
+        "train",
+        2,
+        32.5,
+        20.0,
+    )
     assert abs(stage["peak_rss_mb"] - 300.25) < 0.1
     json.dumps(summary, allow_nan=False)
     markdown = render_markdown(summary)

@@ -10,6 +10,8 @@ from astropy.wcs import WCS
 
 from sdc1.background import (
     BackgroundGrid,
+    BlankImageError,
+    background_job,
     box_starts,
     clipped_stats,
     compute_background,
@@ -18,15 +20,16 @@ from sdc1.background import (
     save_grid,
     write_map,
 )
+from sdc1.find_sources import choose_tile, cut_tile, find_sources_in_tile
 from sdc1.io import InputError
-from sdc1.tiling import (
+from sdc1.tiles import (
     Tile,
     WorkMap,
     axis_splits,
     core_mask,
-    cut_tile,
     max_tile_pixels,
     merge_tiles,
+    near_cut_edge,
     plan_image_tiles,
     plan_tiles,
     plan_tiles_by_work,
@@ -38,18 +41,24 @@ from sdc1.tiling import (
     write_plan,
 )
 
-
 # --- geometry ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("n", [1, 100, 511, 512, 513, 1000, 4097])
-@pytest.mark.parametrize("tile_size,overlap", [(0, 50), (128, 0), (256, 40), (512, 100), (1000, 300)])
+@pytest.mark.parametrize(
+    "tile_size,overlap", [(0, 50), (128, 0), (256, 40), (512, 100), (1000, 300)]
+)
 def test_axis_cores_partition_the_axis_and_tiles_cover_their_core(n, tile_size, overlap):
     splits = axis_splits(n, tile_size, overlap)
     cores = [core for core, _ in splits]
     assert cores[0][0] == 0 and cores[-1][1] == n
-    assert all(a[1] == b[0] for a, b in zip(cores[:-1], cores[1:]))  # contiguous, no gap, no overlap
-    assert all(hi - lo <= max(tile_size, n) if tile_size == 0 else hi - lo <= tile_size for lo, hi in cores)
+    assert all(
+        a[1] == b[0] for a, b in zip(cores[:-1], cores[1:])
+    )  # contiguous, no gap, no overlap
+    assert all(
+        hi - lo <= max(tile_size, n) if tile_size == 0 else hi - lo <= tile_size
+        for lo, hi in cores
+    )
     for (core_lo, core_hi), (lo, hi) in splits:
         assert 0 <= lo <= core_lo < core_hi <= hi <= n  # edge tiles clipped to the image
         assert lo == max(0, core_lo - overlap) and hi == min(n, core_hi + overlap)
@@ -71,7 +80,10 @@ def test_tiles_cover_the_image_and_cores_partition_it_exactly():
     assert covered.all()
     assert (core_count == 1).all()
     corner = tiles[0]
-    assert corner.rows == (0, corner.core_rows[1] + 64) and corner.cols == (0, corner.core_cols[1] + 64)
+    assert corner.rows == (0, corner.core_rows[1] + 64) and corner.cols == (
+        0,
+        corner.core_cols[1] + 64,
+    )
     assert len({t.name for t in tiles}) == len(tiles)
 
 
@@ -107,19 +119,35 @@ def _wcs(shape: tuple[int, int]) -> WCS:
     return wcs
 
 
-def _tables(wcs: WCS, xy: np.ndarray, island: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _tables(
+    wcs: WCS, xy: np.ndarray, island: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A fake PyBDSF source list (one Gaussian per source) at pixel positions ``xy``."""
     ra, dec = wcs.pixel_to_world_values(xy[:, 0], xy[:, 1])
     n = len(xy)
     island = np.arange(n) if island is None else island
-    sources = pd.DataFrame({
-        "Source_id": np.arange(n), "Isl_id": island, "RA": ra, "DEC": dec,
-        "Total_flux": 1e-5 * (1 + np.arange(n)), "n_gaussians": np.ones(n, dtype=int),
-    })
-    gaussians = pd.DataFrame({
-        "Gaus_id": np.arange(n), "Isl_id": island, "Source_id": np.arange(n), "RA": ra, "DEC": dec,
-        "Xposn": xy[:, 0], "Yposn": xy[:, 1], "Total_flux": sources["Total_flux"],
-    })
+    sources = pd.DataFrame(
+        {
+            "Source_id": np.arange(n),
+            "Isl_id": island,
+            "RA": ra,
+            "DEC": dec,
+            "Total_flux": 1e-5 * (1 + np.arange(n)),
+            "n_gaussians": np.ones(n, dtype=int),
+        }
+    )
+    gaussians = pd.DataFrame(
+        {
+            "Gaus_id": np.arange(n),
+            "Isl_id": island,
+            "Source_id": np.arange(n),
+            "RA": ra,
+            "DEC": dec,
+            "Xposn": xy[:, 0],
+            "Yposn": xy[:, 1],
+            "Total_flux": sources["Total_flux"],
+        }
+    )
     return sources, gaussians
 
 
@@ -130,13 +158,17 @@ def test_sources_on_tile_borders_are_kept_exactly_once():
     border = 300  # the core boundary on both axes
     # Positions on, just before and just after the core boundaries, at the
     # image corners and just outside the image (a fit straying off the edge).
-    xs = np.array([border - 0.5001, border - 0.5, border - 0.4999, border, 0.0, 599.0, -0.7, 600.2, 150.0])
+    xs = np.array(
+        [border - 0.5001, border - 0.5, border - 0.4999, border, 0.0, 599.0, -0.7, 600.2, 150.0]
+    )
     xy = np.array([(x, y) for x in xs for y in xs])
     parts = []
     for tile in tiles:
         visible = (
-            (xy[:, 0] >= tile.cols[0] - 1) & (xy[:, 0] < tile.cols[1] + 1)
-            & (xy[:, 1] >= tile.rows[0] - 1) & (xy[:, 1] < tile.rows[1] + 1)
+            (xy[:, 0] >= tile.cols[0] - 1)
+            & (xy[:, 0] < tile.cols[1] + 1)
+            & (xy[:, 1] >= tile.rows[0] - 1)
+            & (xy[:, 1] < tile.rows[1] + 1)
         )
         # Every tile that sees a source reports it (as PyBDSF does in the overlap).
         sources, gaussians = _tables(wcs, xy[visible])
@@ -150,7 +182,9 @@ def test_sources_on_tile_borders_are_kept_exactly_once():
     # Gaussians follow their source.
     pairs = gaussians.merge(merged, on="Source_id", suffixes=("_g", "_s"))
     assert len(pairs) == len(merged)
-    assert np.allclose(pairs["RA_g"], pairs["RA_s"]) and np.allclose(pairs["DEC_g"], pairs["DEC_s"])
+    assert np.allclose(pairs["RA_g"], pairs["RA_s"]) and np.allclose(
+        pairs["DEC_g"], pairs["DEC_s"]
+    )
     assert (pairs["Isl_id_g"] == pairs["Isl_id_s"]).all()
     assert list(gaussians["Gaus_id"]) == list(range(len(gaussians)))
 
@@ -169,7 +203,9 @@ def test_island_shared_by_two_tiles_keeps_gaussians_with_their_source():
     tiles = plan_tiles(shape, 200, 50)
     # One island of two sources either side of the vertical core boundary.
     xy = np.array([(198.0, 100.0), (202.0, 100.0)])
-    parts = [select_core(*_tables(wcs, xy, island=np.array([7, 7])), tile, wcs, shape) for tile in tiles]
+    parts = [
+        select_core(*_tables(wcs, xy, island=np.array([7, 7])), tile, wcs, shape) for tile in tiles
+    ]
     merged, gaussians = merge_tiles(parts)
     assert len(merged) == 2 and len(gaussians) == 2
     assert set(gaussians["Source_id"]) == set(merged["Source_id"])
@@ -198,6 +234,28 @@ def _image(tmp_path, shape=(300, 420), seed=3) -> tuple[str, np.ndarray]:
     path = tmp_path / "image.fits"
     fits.PrimaryHDU(data.astype(np.float32)[None, None], header=header).writeto(path)
     return str(path), data
+
+
+def test_a_blank_image_or_a_header_without_beam_is_refused_in_one_line_naming_it(tmp_path):
+    path, _ = _image(tmp_path)
+    with fits.open(path, mode="update") as hdul:
+        hdul[0].data[:] = np.nan
+    with pytest.raises(BlankImageError, match=r"image\.fits: .*non-blank.*min_pb") as blank:
+        background_job(path, (60, 15))
+    assert isinstance(blank.value, InputError) and "\n" not in str(blank.value)
+    with fits.open(path, mode="update") as hdul:
+        del hdul[0].header["BMAJ"]
+    with pytest.raises(InputError, match=r"image\.fits: image header lacks BMAJ"):
+        compute_background(path, 60, 15)
+
+
+def test_background_job_logs_progress_and_the_grid(tmp_path, caplog):
+    path, _ = _image(tmp_path)
+    caplog.set_level("INFO", logger="sdc1.background")
+    grid = background_job(path, (60, 15), threads=2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "sdc1.background"]
+    assert lines[-1].startswith(f"{grid.rms.shape[0]}x{grid.rms.shape[1]} nodes, median rms ")
+    assert any(line.startswith("bands of boxes: ") for line in lines)
 
 
 def test_box_starts_cover_the_axis_with_a_box_flush_at_the_edge():
@@ -234,7 +292,9 @@ def test_background_maps_agree_across_overlapping_tiles(tmp_path):
     full_mean, full_rms = evaluate(grid, slice(None), slice(None))
     assert full_rms.shape == data.shape
     # The rms follows the noise gradient of the image.
-    assert full_rms[:, -30:].mean() / full_rms[:, 30:60].mean() == pytest.approx(2.0 / 1.1, rel=0.1)
+    assert full_rms[:, -30:].mean() / full_rms[:, 30:60].mean() == pytest.approx(
+        2.0 / 1.1, rel=0.1
+    )
     for tile in plan_tiles(data.shape, 150, 40):
         mean, rms = evaluate(grid, *tile.slices())
         assert np.array_equal(mean, full_mean[tile.slices()])
@@ -268,18 +328,16 @@ def test_background_grid_round_trips_and_maps_fit_the_tile(tmp_path):
 
 def test_gaussians_far_into_the_overlap_are_flagged():
     tile = Tile("r000c001", (0, 100), (100, 300), (0, 100), (150, 300))
-    gaussians = pd.DataFrame({"Xposn": [160.0, 130.0, 120.0, 299.0], "Yposn": [50.0, 50.0, 99.0, 0.0]})
+    gaussians = pd.DataFrame(
+        {"Xposn": [160.0, 130.0, 120.0, 299.0], "Yposn": [50.0, 50.0, 99.0, 0.0]}
+    )
     # Only x = 120 is past halfway (125) towards the cut edge at 100; the image edges don't count.
-    from sdc1.tiling import near_cut_edge
-
     assert near_cut_edge(gaussians, tile, (100, 300)) == 1
 
 
 def test_all_blank_tile_gives_empty_tables_without_pybdsf(tmp_path):
     # Full SDC1 fields have corner tiles where the primary beam is below min_pb:
     # every pixel blank, which PyBDSF refuses ("All pixels in the image are blanked").
-    from sdc1.tiling import find_sources_in_tile
-
     path, data = _image(tmp_path, shape=(300, 420))
     with fits.open(path, mode="update") as hdul:
         hdul[0].data[0, 0, :150, :] = np.nan
@@ -309,8 +367,14 @@ def _assert_partition(tiles, shape, overlap):
     count = np.zeros(shape, dtype=np.int8)
     for tile in tiles:
         count[slice(*tile.core_rows), slice(*tile.core_cols)] += 1
-        assert tile.rows == (max(0, tile.core_rows[0] - overlap), min(shape[0], tile.core_rows[1] + overlap))
-        assert tile.cols == (max(0, tile.core_cols[0] - overlap), min(shape[1], tile.core_cols[1] + overlap))
+        assert tile.rows == (
+            max(0, tile.core_rows[0] - overlap),
+            min(shape[0], tile.core_rows[1] + overlap),
+        )
+        assert tile.cols == (
+            max(0, tile.core_cols[0] - overlap),
+            min(shape[1], tile.core_cols[1] + overlap),
+        )
     assert (count == 1).all()
     assert len({t.name for t in tiles}) == len(tiles)
 
@@ -328,12 +392,19 @@ def test_memory_alone_cuts_an_even_field_into_equal_tiles_that_fit():
     work = _work(shape, 128, 0)
     max_pixels = max_tile_pixels(2500)
     tiles = plan_tiles_by_work(
-        work, max_pixels=max_pixels, max_work_fraction=1.0, overlap=overlap, min_core=256, pixel_cost=0.01
+        work,
+        max_pixels=max_pixels,
+        max_work_fraction=1.0,
+        overlap=overlap,
+        min_core=256,
+        pixel_cost=0.01,
     )
     _assert_partition(tiles, shape, overlap)
     assert all(t.shape[0] * t.shape[1] <= max_pixels for t in tiles)
     # 2500 MB holds 10 Mpx: 4096x4224 px do not fit, 2112x4160 do; cut once, in the middle.
-    assert {(t.core_rows[1] - t.core_rows[0], t.core_cols[1] - t.core_cols[0]) for t in tiles} == {(2048, 4096)}
+    assert {(t.core_rows[1] - t.core_rows[0], t.core_cols[1] - t.core_cols[0]) for t in tiles} == {
+        (2048, 4096)
+    }
     assert len(tiles) == 2
 
 
@@ -344,7 +415,11 @@ def test_work_cuts_the_dense_centre_finer_and_no_tile_holds_more_than_its_share(
     bright = (1000 * np.exp(-((yy - 32) ** 2 + (xx - 32) ** 2) / (2 * 8.0**2))).astype(np.int64)
     work = _work(shape, block, bright)
     tiles = plan_tiles_by_work(
-        work, max_pixels=max_tile_pixels(12000), max_work_fraction=0.04, overlap=overlap, min_core=512,
+        work,
+        max_pixels=max_tile_pixels(12000),
+        max_work_fraction=0.04,
+        overlap=overlap,
+        min_core=512,
         pixel_cost=0.01,
     )
     _assert_partition(tiles, shape, overlap)
@@ -353,8 +428,14 @@ def test_work_cuts_the_dense_centre_finer_and_no_tile_holds_more_than_its_share(
     # Overlap counted in each tile: a tile's share is of the image's work.
     assert max(shares) <= 0.04
     sizes = {t.name: t.shape[0] * t.shape[1] for t in tiles}
-    central = next(t for t in tiles if t.core_rows[0] <= 4096 < t.core_rows[1] and t.core_cols[0] <= 4096 < t.core_cols[1])
-    assert sizes[central.name] < max(sizes.values()) / 4  # fine where the work is, coarse elsewhere
+    central = next(
+        t
+        for t in tiles
+        if t.core_rows[0] <= 4096 < t.core_rows[1] and t.core_cols[0] <= 4096 < t.core_cols[1]
+    )
+    assert (
+        sizes[central.name] < max(sizes.values()) / 4
+    )  # fine where the work is, coarse elsewhere
 
 
 def test_a_core_too_small_to_cut_stays_whole_and_too_small_a_budget_is_refused():
@@ -364,8 +445,14 @@ def test_a_core_too_small_to_cut_stays_whole_and_too_small_a_budget_is_refused()
     )
     assert len(tiles) == 4  # cores of 1024 cannot be cut again, whatever their work
     with pytest.raises(InputError, match="job_mem_mb"):
-        plan_tiles_by_work(work, max_pixels=1000**2, max_work_fraction=1.0, overlap=64, min_core=1024,
-                           pixel_cost=0.0)
+        plan_tiles_by_work(
+            work,
+            max_pixels=1000**2,
+            max_work_fraction=1.0,
+            overlap=64,
+            min_core=1024,
+            pixel_cost=0.0,
+        )
 
 
 def test_work_map_counts_pixels_above_the_threshold_per_block(tmp_path):
@@ -379,8 +466,15 @@ def test_work_map_counts_pixels_above_the_threshold_per_block(tmp_path):
     header.update(_wcs(shape).to_header())
     path = tmp_path / "flat.fits"
     fits.PrimaryHDU(data[None, None], header=header).writeto(path)
-    grid = BackgroundGrid(np.zeros((2, 2)), np.ones((2, 2)), np.array([0.0, 299.0]), np.array([0.0, 419.0]),
-                          shape, 60, 15)
+    grid = BackgroundGrid(
+        np.zeros((2, 2)),
+        np.ones((2, 2)),
+        np.array([0.0, 299.0]),
+        np.array([0.0, 419.0]),
+        shape,
+        60,
+        15,
+    )
     work = work_map(path, grid, thresh=3.0, block=128)
     assert work.bright.shape == work.valid.shape == (3, 4)
     assert work.bright[0, 0] == 2 and work.bright[2, 3] == 1 and work.bright.sum() == 3
@@ -393,18 +487,37 @@ def test_auto_plan_keeps_an_image_that_fits_whole_and_writes_predictions(tmp_pat
     grid = compute_background(path, 60, 15)
     save_grid(grid, tmp_path / "bg.npz")
     settings = dict(tile_overlap=20, max_tile_work=0.02, thresh=3.0, min_size=100)
-    whole = plan_image_tiles(path, tmp_path / "bg.npz", tile_size="auto", job_mem_mb=12000, **settings)
+    whole = plan_image_tiles(
+        path, tmp_path / "bg.npz", tile_size="auto", job_mem_mb=12000, **settings
+    )
     assert len(whole.tiles) == 1 and whole.tiles[0].shape == data.shape and whole.work is None
-    grid_plan = plan_image_tiles(path, tmp_path / "bg.npz", tile_size=250, job_mem_mb=12000, **settings)
+    grid_plan = plan_image_tiles(
+        path, tmp_path / "bg.npz", tile_size=250, job_mem_mb=12000, **settings
+    )
     assert len(grid_plan.tiles) == 4
     # A budget of 520 MB holds 100,000 px: 300x420 must be cut, into cores of >= 100 px.
     cut = plan_image_tiles(path, tmp_path / "bg.npz", tile_size="auto", job_mem_mb=520, **settings)
-    assert len(cut.tiles) > 1 and all(t.shape[0] * t.shape[1] <= max_tile_pixels(520) for t in cut.tiles)
+    assert len(cut.tiles) > 1 and all(
+        t.shape[0] * t.shape[1] <= max_tile_pixels(520) for t in cut.tiles
+    )
     _assert_partition(cut.tiles, data.shape, 20)
     write_plan(cut, cut.shape, tmp_path / "plan.json", tile_size="auto")
     assert read_plan(tmp_path / "plan.json") == cut.tiles
     import json
 
     written = json.loads((tmp_path / "plan.json").read_text())
-    assert written["reason"].startswith("auto") and all(t["mem_mb"] <= 520 for t in written["tiles"])
+    assert written["reason"].startswith("auto") and all(
+        t["mem_mb"] <= 520 for t in written["tiles"]
+    )
     assert sum(t["work_share"] for t in written["tiles"]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_job_searches_the_planned_tile_or_the_whole_image(tmp_path):
+    shape = (300, 420)
+    whole, index, count = choose_tile(shape)
+    assert (whole.rows, whole.cols, index, count) == ((0, 300), (0, 420), 1, 1)
+    tiles = plan_tiles(shape, 200, 30)
+    write_plan(tiles, shape, tmp_path / "plan.json")
+    assert choose_tile(shape, tmp_path / "plan.json", tiles[2].name) == (tiles[2], 3, len(tiles))
+    with pytest.raises(InputError, match="plan.json: no tile named 'r9'"):
+        choose_tile(shape, tmp_path / "plan.json", "r9")

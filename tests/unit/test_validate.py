@@ -15,7 +15,8 @@ from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "sdc1-sample"
 needs_sample = pytest.mark.skipif(
-    not (SAMPLE / "B1_1000h_0.05tr.fits").exists(), reason=f"real SDC1 sample not found at {SAMPLE}"
+    not (SAMPLE / "B1_1000h_0.05tr.fits").exists(),
+    reason=f"real SDC1 sample not found at {SAMPLE}",
 )
 
 # A valid SDC1 catalogue row (12 columns), as in truth_B1_0.3tr.cat.
@@ -77,7 +78,9 @@ def test_good_tiny_image_passes(tmp_path: Path, image_header: fits.Header) -> No
 def test_real_cutouts_pass() -> None:
     for name in ("B1_1000h_0.05tr.fits", "B1_1000h_0.3tr.fits"):
         check_image(SAMPLE / name, 560)
-    check_primary_beam(SAMPLE / "PrimaryBeam_B1.fits", SAMPLE / "B1_1000h_0.3tr.fits", freq_mhz=560)
+    check_primary_beam(
+        SAMPLE / "PrimaryBeam_B1.fits", SAMPLE / "B1_1000h_0.3tr.fits", freq_mhz=560
+    )
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
@@ -209,12 +212,28 @@ def test_training_layout_with_header_lines_passes(tmp_path: Path) -> None:
     header = [f"COLUMN{i}: something" for i in range(1, 18)] + ["ID RA DEC ..."]
     path.write_text("\n".join(header + [ROW + " 1 19765.491 24650.888"] * 3) + "\n")
     assert check_truth_catalogue(path, skiprows=18) == 3
+    # Every published layout is recognised without being told its header lines.
+    assert check_truth_catalogue(path) == 3
+
+
+def test_bad_first_row_is_named_not_skipped_as_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "bad_first.cat"
+    bad = ROW.split()
+    bad[5] = "abc"
+    path.write_text("\n".join([" ".join(bad), ROW]) + "\n")
+    with pytest.raises(InputError) as info:
+        check_truth_catalogue(path)
+    assert "line 1, column 6: non-numeric value 'abc'" in raise_message(info, path)
 
 
 @needs_sample
 def test_real_catalogues_pass() -> None:
     assert check_truth_catalogue(SAMPLE / "truth_B1_0.3tr.cat") == 17731
-    assert check_truth_catalogue(SAMPLE / "training-truth" / "TrainingSet_B5_v2_ML.txt", skiprows=18) == 30
+    assert (
+        check_truth_catalogue(SAMPLE / "training-truth" / "TrainingSet_B5_v2_ML.txt", skiprows=18)
+        == 30
+    )
+    assert check_truth_catalogue(SAMPLE / "training-truth" / "TrainingSet_B1_v2_ML.txt") == 19222
 
 
 def test_wrong_column_count(tmp_path: Path) -> None:

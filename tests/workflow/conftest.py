@@ -11,7 +11,16 @@ import pytest
 
 from tests.conftest import REPO
 
-WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "config", "envs", "resources", "report", "profiles")
+WORKFLOW_PARTS = (
+    "Snakefile",
+    "rules",
+    "scripts",
+    "config",
+    "envs",
+    "resources",
+    "report",
+    "profiles",
+)
 
 
 def deploy_workflow(dest: Path) -> Path:

@@ -13,8 +13,16 @@ from tests.workflow.conftest import snakemake
 pytestmark = pytest.mark.workflow
 
 
-def files_config(workdir: Path, image: Path, pb: Path | None = None, truth: Path | None = None) -> Path:
-    lines = ["dataset: mine", "datasets:", "  mine:", "    kind: files", f"    images: {{560: {image}}}"]
+def files_config(
+    workdir: Path, image: Path, pb: Path | None = None, truth: Path | None = None
+) -> Path:
+    lines = [
+        "dataset: mine",
+        "datasets:",
+        "  mine:",
+        "    kind: files",
+        f"    images: {{560: {image}}}",
+    ]
     if pb:
         lines.append(f"    pb: {{560: {pb}}}")
     if truth:
@@ -70,8 +78,12 @@ def test_frequency_disagrees_with_wildcard(workflow_dir: Path, cutout: Path) -> 
     assert "at1400.fits" in output and "560" in output
 
 
-def test_primary_beam_not_covering_image(workflow_dir: Path, cutout: Path, sdc1_sample: Path) -> None:
-    pb = edited_copy(sdc1_sample / "PrimaryBeam_B1.fits", workflow_dir / "shifted_pb.fits", CRVAL1=5.0)
+def test_primary_beam_not_covering_image(
+    workflow_dir: Path, cutout: Path, sdc1_sample: Path
+) -> None:
+    pb = edited_copy(
+        sdc1_sample / "PrimaryBeam_B1.fits", workflow_dir / "shifted_pb.fits", CRVAL1=5.0
+    )
     output = run_bad(workflow_dir, files_config(workflow_dir, cutout, pb=pb))
     assert "shifted_pb.fits" in output
 
@@ -86,6 +98,8 @@ def test_truth_with_non_numeric_value_names_the_line(workflow_dir: Path, cutout:
 
 def test_unknown_frequency_key(workflow_dir: Path, cutout: Path) -> None:
     config = workflow_dir / "mine.yaml"
-    config.write_text(f"dataset: mine\ndatasets:\n  mine:\n    kind: files\n    images: {{600: {cutout}}}\n")
+    config.write_text(
+        f"dataset: mine\ndatasets:\n  mine:\n    kind: files\n    images: {{600: {cutout}}}\n"
+    )
     output = run_bad(workflow_dir, config)
     assert "600" in output and "images" in output

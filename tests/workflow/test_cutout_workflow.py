@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.workflow.conftest import snakemake
 
@@ -23,13 +24,24 @@ def planned_rules(dry_run_output: str) -> set[str]:
     return rules - {"total"}
 
 
+def reversed_keys(value):
+    """``value`` with the keys of every mapping in reverse order, recursively."""
+    if isinstance(value, dict):
+        return {k: reversed_keys(v) for k, v in reversed(list(value.items()))}
+    if isinstance(value, list):
+        return [reversed_keys(v) for v in value]
+    return value
+
+
 def test_lint_is_clean(workflow_dir: Path) -> None:
     result = snakemake(workflow_dir, "--lint", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Congratulations" in result.stdout + result.stderr
 
 
-def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path, sdc1_sample: Path) -> None:
+def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
+    workflow_dir: Path, sdc1_sample: Path
+) -> None:
     config = ["--config", "dataset=sdc1_cutout_small", f"mirror={sdc1_sample}"]
     snakemake(workflow_dir, "--cores", "2", *config)
 
@@ -43,16 +55,38 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
 
     submission = (results / "submission" / "560mhz.txt").read_text().splitlines()
     assert submission[0].split() == [
-        "id", "ra_core", "dec_core", "ra_cent", "dec_cent", "flux",
-        "core_frac", "b_maj", "b_min", "pa", "size", "class",
+        "id",
+        "ra_core",
+        "dec_core",
+        "ra_cent",
+        "dec_cent",
+        "flux",
+        "core_frac",
+        "b_maj",
+        "b_min",
+        "pa",
+        "size",
+        "class",
     ]
     assert len(submission) == score["n_det"] + 1
     # The default tiling keeps the small cutout whole: one tile, its plan and its merge.
-    jobs = ("pb_correct", "plan_tiles", "find_sources_tile", "merge_tiles", "catalogue", "calibrate", "label",
-            "train", "predict", "score")
+    jobs = (
+        "correct_primary_beam",
+        "plan_tiles",
+        "find_sources_tile",
+        "merge_tiles",
+        "catalogue",
+        "calibrate",
+        "label",
+        "train",
+        "predict",
+        "score",
+    )
     for rule in jobs:
         name = "560_r00000c00000" if rule == "find_sources_tile" else "560"
-        assert (workflow_dir / "benchmarks" / "sdc1_cutout_small" / rule / f"{name}.tsv").exists(), rule
+        assert (
+            workflow_dir / "benchmarks" / "sdc1_cutout_small" / rule / f"{name}.tsv"
+        ).exists(), rule
         assert (workflow_dir / "logs" / "sdc1_cutout_small" / rule / f"{name}.log").exists(), rule
     # No half-written files are left behind by the atomic writers.
     assert not list(results.rglob("*.part"))
@@ -61,13 +95,29 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
     again = snakemake(workflow_dir, "-n", *config)
     assert "Nothing to be done" in again.stdout + again.stderr
 
+    # The same values in another key order (every mapping reversed) rerun nothing.
+    config_file = workflow_dir / "config" / "config.yaml"
+    original = config_file.read_text()
+    config_file.write_text(
+        yaml.safe_dump(reversed_keys(yaml.safe_load(original)), sort_keys=False)
+    )
+    reordered = snakemake(workflow_dir, "-n", *config)
+    assert "Nothing to be done" in reordered.stdout + reordered.stderr, reordered.stdout[-3000:]
+    config_file.write_text(original)
+
     # A catalogue parameter reruns the catalogue and what follows, not source finding.
     override = workflow_dir / "stricter.yaml"
     override.write_text("catalogue:\n  min_snr: 6.0\n")
     changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
     planned = planned_rules(changed.stdout)
     assert {"catalogue", "calibrate", "predict", "score"} <= planned
-    assert not planned & {"download_cutout", "pb_correct", "background", "plan_tiles", "find_sources_tile"}
+    assert not planned & {
+        "download_cutout",
+        "correct_primary_beam",
+        "background",
+        "plan_tiles",
+        "find_sources_tile",
+    }
 
     # A classifier hyper-parameter reruns training and what follows, never source finding.
     override.write_text("classifier:\n  n_estimators: 50\n")
@@ -78,7 +128,9 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(workflow_dir: Path,
 
 
 def test_unknown_dataset_stops_before_any_job(workflow_dir: Path) -> None:
-    result = snakemake(workflow_dir, "--cores", "1", "--config", "dataset=nonexistent", check=False)
+    result = snakemake(
+        workflow_dir, "--cores", "1", "--config", "dataset=nonexistent", check=False
+    )
     assert result.returncode != 0
     assert "dataset: 'nonexistent' is not an entry of datasets" in result.stdout + result.stderr
     assert not (workflow_dir / "results").exists()

@@ -32,7 +32,15 @@ pytestmark = pytest.mark.workflow
 #: The NaN block of the 1400 MHz image: rows, columns (0-based, half-open).
 NAN_ROWS, NAN_COLS = (40, 120), (50, 130)
 NOISE_RMS = 4e-7  # Jy/beam, about the cutout's noise
-FIGURES = ("image", "counts", "completeness", "flux_ratio", "confusion", "calibration", "importances")
+FIGURES = (
+    "image",
+    "counts",
+    "completeness",
+    "flux_ratio",
+    "confusion",
+    "calibration",
+    "importances",
+)
 
 
 @dataclass
@@ -95,7 +103,10 @@ def test_nan_blanked_image_finds_sources_around_the_blank(run: Run) -> None:
     x, y = WCS(header).celestial.world_to_pixel_values(catalogue["ra_core"], catalogue["dec_core"])
     # Peaks are pixels with data: none inside the blank block.
     inside = (
-        (y > NAN_ROWS[0] - 0.5) & (y < NAN_ROWS[1] - 0.5) & (x > NAN_COLS[0] - 0.5) & (x < NAN_COLS[1] - 0.5)
+        (y > NAN_ROWS[0] - 0.5)
+        & (y < NAN_ROWS[1] - 0.5)
+        & (x > NAN_COLS[0] - 0.5)
+        & (x < NAN_COLS[1] - 0.5)
     )
     assert not inside.any()
     # Found all around it, not only on one side.
@@ -125,7 +136,9 @@ def test_frequency_without_training_sources_falls_back_to_sfg(run: Run) -> None:
 def test_pure_noise_gives_no_detections_and_a_score_of_zero(run: Run) -> None:
     assert len(pd.read_csv(run.results / "catalogues" / "9200mhz.csv")) == 0
     submission = (run.results / "submission" / "9200mhz.txt").read_text().splitlines()
-    assert submission == ["id ra_core dec_core ra_cent dec_cent flux core_frac b_maj b_min pa size class"]
+    assert submission == [
+        "id ra_core dec_core ra_cent dec_cent flux core_frac b_maj b_min pa size class"
+    ]
     score = scores(run, 9200)
     assert (score["score"], score["n_det"], score["n_match"], score["n_false"]) == (0.0, 0, 0, 0)
     classification = score["classification"]

@@ -35,7 +35,7 @@ KILLED_RULE = "find_sources_tile"
 KILLED_LOG = "560_r00000c00000.log"  # the default tiling keeps the small cutout whole: one tile
 UNDER_WAY = "PyBDSF"
 #: Rules that had finished when the job was killed: the resumed run must not redo them.
-FINISHED_BEFORE_KILL = {"download_cutout", "pb_correct", "background", "plan_tiles"}
+FINISHED_BEFORE_KILL = {"download_cutout", "correct_primary_beam", "background", "plan_tiles"}
 #: Keys of measured resources (wall time, memory): they differ from run to run.
 TIMING_KEYS = re.compile(r"(^|_)(wall|rss|time|seconds|s_total|s_max)($|_)")
 
@@ -68,7 +68,12 @@ def start(workdir: Path, *args: str, tmpdir: Path | None = None) -> subprocess.P
         env = {**os.environ, "TMPDIR": str(tmpdir)}
     with open(workdir / "snakemake.out", "w") as log:
         return subprocess.Popen(
-            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+            command,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
 
 
@@ -79,13 +84,17 @@ def wait_until_running(process: subprocess.Popen, job_log: Path, timeout: float 
         if job_log.exists() and UNDER_WAY in job_log.read_text(errors="replace"):
             return
         if process.poll() is not None:
-            pytest.fail(f"snakemake ended ({process.returncode}) before {KILLED_RULE} got under way")
+            pytest.fail(
+                f"snakemake ended ({process.returncode}) before {KILLED_RULE} got under way"
+            )
         time.sleep(0.05)
     pytest.fail(f"{KILLED_RULE} not under way after {timeout:.0f} s")
 
 
 def files_under(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def check_complete(path: Path) -> None:
@@ -135,8 +144,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory, sdc1_sample: Path) -> Runs:
         after_kill = files_under(results)
         marked_incomplete = len(list((killed_dir / ".snakemake" / "incomplete").iterdir()))
         tile = results / "tiles" / "560mhz" / "r00000c00000"
-        outputs = [tile.with_suffix(".parquet"), tile.with_name(f"{tile.name}_gaussians.parquet"),
-                   results / "sources" / "560mhz.parquet", results / "sources" / "560mhz_gaussians.parquet"]
+        outputs = [
+            tile.with_suffix(".parquet"),
+            tile.with_name(f"{tile.name}_gaussians.parquet"),
+            results / "sources" / "560mhz.parquet",
+            results / "sources" / "560mhz_gaussians.parquet",
+        ]
         killed_outputs_present = [str(p) for p in outputs if p.exists()]
         # Every file left under its final name is whole.
         for path in results.rglob("*"):
@@ -193,14 +206,20 @@ def test_resumed_run_equals_undisturbed_run_byte_for_byte(runs: Runs) -> None:
         if name.startswith("summary."):
             continue  # timings; the JSON is compared without them below
         assert (clean / name).read_bytes() == (resumed / name).read_bytes(), name
-    summary = [without_timings(json.loads((d / "summary.json").read_text())) for d in (clean, resumed)]
+    summary = [
+        without_timings(json.loads((d / "summary.json").read_text())) for d in (clean, resumed)
+    ]
     assert summary[0] == summary[1]
 
 
 def test_two_work_dirs_give_identical_catalogues(runs: Runs) -> None:
     """Determinism: the same config in two work dirs gives the same catalogues, to the byte."""
     dirs = [runs.clean / "results" / DATASET, runs.killed / "results" / DATASET]
-    for name in ("catalogues/560mhz.csv", "catalogues/560mhz_measured.csv", "submission/560mhz.txt"):
+    for name in (
+        "catalogues/560mhz.csv",
+        "catalogues/560mhz_measured.csv",
+        "submission/560mhz.txt",
+    ):
         first, second = ((d / name).read_bytes() for d in dirs)
         assert first == second, name
         assert first.count(b"\n") > 20, name  # a real catalogue, not an empty one
@@ -208,5 +227,7 @@ def test_two_work_dirs_give_identical_catalogues(runs: Runs) -> None:
         first, second = (pd.read_parquet(d / name) for d in dirs)
         assert len(first) > 20, name
         pd.testing.assert_frame_equal(first, second, check_exact=True)
-    scores = [without_timings(json.loads((d / "scores" / "560mhz.json").read_text())) for d in dirs]
+    scores = [
+        without_timings(json.loads((d / "scores" / "560mhz.json").read_text())) for d in dirs
+    ]
     assert scores[0] == scores[1]

@@ -48,16 +48,29 @@ def run_config(workdir: Path) -> Path:
     inputs.mkdir()
     roles = {"images": "{f}.fits", "pb": "{f}_pb.fits", "truth": "{f}.txt"}
     for freq in FREQUENCIES:
-        write_synthetic_field(freq, sizes_px=SIZE_PX, depth_h=1000, seed=20190219,
-                              image_path=inputs / f"{freq}.fits", pb_path=inputs / f"{freq}_pb.fits",
-                              truth_path=inputs / f"{freq}.txt")
+        write_synthetic_field(
+            freq,
+            sizes_px=SIZE_PX,
+            depth_h=1000,
+            seed=20190219,
+            image_path=inputs / f"{freq}.fits",
+            pb_path=inputs / f"{freq}_pb.fits",
+            truth_path=inputs / f"{freq}.txt",
+        )
     dataset = {"kind": "files"}
     for role, name in roles.items():
         dataset[role] = {freq: f"inputs/{name.format(f=freq)}" for freq in FREQUENCIES}
     config = workdir / "report_test.yaml"
     # Fewer trees: the classifier is not what this test is about.
-    config.write_text(json.dumps({"dataset": DATASET, "datasets": {DATASET: dataset},
-                                  "classifier": {"n_estimators": 50}}))
+    config.write_text(
+        json.dumps(
+            {
+                "dataset": DATASET,
+                "datasets": {DATASET: dataset},
+                "classifier": {"n_estimators": 50},
+            }
+        )
+    )
     return config
 
 
@@ -76,7 +89,7 @@ def report_entries(html: str) -> dict[str, tuple[str, bytes]]:
     entries = {}
     for match in re.finditer(r'"([^"]+)": \{"name": "[^"]*", "filename": ', html):
         start = html.index('"data_uri": "', match.end()) + len('"data_uri": "')
-        header, _, payload = html[start:html.index('"', start)].partition(",")
+        header, _, payload = html[start : html.index('"', start)].partition(",")
         assert header.startswith("data:") and header.endswith(";base64"), header[:80]
         entries[match.group(1)] = (header[5:].split(";")[0], base64.b64decode(payload))
     return entries
@@ -85,7 +98,11 @@ def report_entries(html: str) -> dict[str, tuple[str, bytes]]:
 def test_report_has_figures_and_summary_table(report_run: Path) -> None:
     report = report_run / "report.html"
     entries = report_entries(report.read_text())
-    figures = {path: data for path, (mime, data) in entries.items() if "/figures/" in path and mime == "image/png"}
+    figures = {
+        path: data
+        for path, (mime, data) in entries.items()
+        if "/figures/" in path and mime == "image/png"
+    }
     assert len(figures) >= 10, sorted(entries)
     assert len(figures) == 7 * len(FREQUENCIES) + 1
     assert f"results/{DATASET}/figures/spectral_index.png" in figures
@@ -101,7 +118,12 @@ def test_report_has_figures_and_summary_table(report_run: Path) -> None:
         assert re.search(rf"<td>{freq}</td>", summary), f"no {freq} MHz row"
 
     # The summary ran after the figure jobs: their timings are in its stage table.
-    stages = {row["stage"]: row for row in json.loads((report_run / f"results/{DATASET}/summary.json").read_text())["stages"]}
+    stages = {
+        row["stage"]: row
+        for row in json.loads((report_run / f"results/{DATASET}/summary.json").read_text())[
+            "stages"
+        ]
+    }
     assert stages["figures"]["jobs"] == len(FREQUENCIES)
     assert stages["spectral_figure"]["jobs"] == 1
     # The default tiling keeps these small images whole: one tile each.
@@ -111,7 +133,9 @@ def test_report_has_figures_and_summary_table(report_run: Path) -> None:
 
 def test_long_steps_log_progress(report_run: Path) -> None:
     for freq in FREQUENCIES:
-        log = (report_run / f"logs/{DATASET}/find_sources_tile/{freq}_r00000c00000.log").read_text()
+        log = (
+            report_run / f"logs/{DATASET}/find_sources_tile/{freq}_r00000c00000.log"
+        ).read_text()
         assert re.search(r"tile r0+c0+ \(1 of 1\)", log), log[:500]
         assert re.search(r"PyBDSF: islands fitted: (\d+)/\1 \(100%\)", log), log[-2000:]
 
@@ -136,13 +160,24 @@ def find_chromium() -> str:
     pytest.skip(reason)
 
 
-def chromium_run(chromium: str, page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
+def chromium_run(
+    chromium: str, page: Path, profile: Path, *args: str
+) -> subprocess.CompletedProcess:
     """Open ``page`` in headless chromium; scripts get 10 s of virtual time to build the page."""
     command = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--no-first-run", "--hide-scrollbars",
-        f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
-        "--virtual-time-budget=10000", *args, page.as_uri(),
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        "--virtual-time-budget=10000",
+        *args,
+        page.as_uri(),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr[-3000:]}"
@@ -195,8 +230,17 @@ def test_report_renders_in_chromium(report_run: Path, chromium: str, tmp_path: P
     static = without_scripts(report.read_text())
     assert "Source finding" not in static
     # ...but is in the DOM once chromium has run them.
-    dom = without_scripts(chromium_run(chromium, report, tmp_path / "dom.profile", "--dump-dom").stdout)
-    for text in ("Snakemake", "Workflow", "Statistics", "Classification", "Source finding", "Summary"):
+    dom = without_scripts(
+        chromium_run(chromium, report, tmp_path / "dom.profile", "--dump-dom").stdout
+    )
+    for text in (
+        "Snakemake",
+        "Workflow",
+        "Statistics",
+        "Classification",
+        "Source finding",
+        "Summary",
+    ):
         assert text in dom, f"{text!r} not rendered"
 
     landing = screenshot(chromium, report, tmp_path / "landing.png")
@@ -205,14 +249,21 @@ def test_report_renders_in_chromium(report_run: Path, chromium: str, tmp_path: P
     print(f"landing page: {colours} colours, {inked:.4f} inked")
     assert colours >= 100 and 0.005 < inked < 0.9, (colours, inked)
 
-    figure = showing(report, tmp_path / "figure.html", f"results/{DATASET}/figures/560mhz_image.png",
-                     "Source finding", "img")
+    figure = showing(
+        report,
+        tmp_path / "figure.html",
+        f"results/{DATASET}/figures/560mhz_image.png",
+        "Source finding",
+        "img",
+    )
     shot = screenshot(chromium, figure, tmp_path / "figure.png")
     colours, inked = pixel_stats(shot[:, MENU_PX:])
     print(f"figure view, right of the menu: {colours} colours, {inked:.4f} inked")
     assert colours >= 1000 and inked > 0.02, (colours, inked)
 
-    summary = showing(report, tmp_path / "summary.html", f"results/{DATASET}/summary.html", "Summary", "html")
+    summary = showing(
+        report, tmp_path / "summary.html", f"results/{DATASET}/summary.html", "Summary", "html"
+    )
     shot = screenshot(chromium, summary, tmp_path / "summary.png")
     colours, inked = pixel_stats(shot[:, MENU_PX:])
     print(f"summary view, right of the menu: {colours} colours, {inked:.4f} inked")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from sdc1.bench import agreement, split_pairs
+from sdc1.tiles import agreement, split_pairs
 from tests.workflow.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
@@ -54,9 +54,13 @@ def test_tiled_catalogue_matches_untiled(workflow_dir: Path, sdc1_sample: Path) 
     for tile in plan["tiles"]:
         name = tile["name"]
         assert tile["mem_mb"] <= JOB_MEM_MB
-        benchmark = pd.read_csv(tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.tsv", sep="\t")
+        benchmark = pd.read_csv(
+            tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.tsv", sep="\t"
+        )
         assert 50 < benchmark["max_rss"].max() <= JOB_MEM_MB, (name, benchmark.to_dict("records"))
-        memory = pd.read_csv(tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.memory.tsv", sep="\t")
+        memory = pd.read_csv(
+            tiled_dir / f"benchmarks/sdc1_cutout/find_sources_tile/560_{name}.memory.tsv", sep="\t"
+        )
         assert list(memory.columns) == ["s", "mem_mib"] and memory["mem_mib"].max() > 50
     for rule in ("background", "plan_tiles", "merge_tiles"):
         assert (tiled_dir / f"benchmarks/sdc1_cutout/{rule}/560.tsv").exists(), rule
@@ -74,15 +78,26 @@ def test_tiled_catalogue_matches_untiled(workflow_dir: Path, sdc1_sample: Path) 
     assert tiled["Source_id"].is_unique and gaussians["Gaus_id"].is_unique
     assert set(gaussians["Source_id"]) == set(tiled["Source_id"])
     counts = gaussians.groupby("Source_id").size()
-    assert np.array_equal(tiled.set_index("Source_id")["n_gaussians"].sort_index(), counts.sort_index())
+    assert np.array_equal(
+        tiled.set_index("Source_id")["n_gaussians"].sort_index(), counts.sort_index()
+    )
     assert not list(tiled_dir.rglob("*.part"))
 
     # Changing the overlap reruns the tiles and the merge, not the background.
     override = tiled_dir / "wider.yaml"
-    override.write_text(f"sourcefind:\n  tile_size: auto\n  tile_overlap: 120\n  job_mem_mb: {JOB_MEM_MB}\n")
+    override.write_text(
+        f"sourcefind:\n  tile_size: auto\n  tile_overlap: 120\n  job_mem_mb: {JOB_MEM_MB}\n"
+    )
     dry = snakemake(
-        tiled_dir, "-n", "--configfile", str(override), "--config", "dataset=sdc1_cutout",
-        f"mirror={sdc1_sample}", "--", SOURCES,
+        tiled_dir,
+        "-n",
+        "--configfile",
+        str(override),
+        "--config",
+        "dataset=sdc1_cutout",
+        f"mirror={sdc1_sample}",
+        "--",
+        SOURCES,
     )
     output = dry.stdout + dry.stderr
     assert "plan_tiles" in output and "background " not in output.split("Job stats:")[-1]

@@ -35,7 +35,12 @@ from sdc1.simulate.geometry import (
 )
 from sdc1.simulate.population import catalogue_at, generate_population, load_params
 from sdc1.simulate.primary_beam import pb_at, pb_image
-from sdc1.simulate.render import BELOW_CLIP_GAIN, DECONVOLUTION_CLIP_JY, catalogue_components, render_field
+from sdc1.simulate.render import (
+    BELOW_CLIP_GAIN,
+    DECONVOLUTION_CLIP_JY,
+    catalogue_components,
+    render_field,
+)
 
 FREQS: tuple[int, ...] = (560, 1400, 9200)
 
@@ -54,16 +59,26 @@ MIN_PEAK_PER_NOISE: float = 0.01
 def preset_sizes(preset: str) -> dict[int, int]:
     """Cutout side in pixels per frequency for a preset ('small', 'medium', 'full')."""
     if preset not in PRESET_SIZES:
-        raise ValueError(f"unknown synthetic preset {preset!r}; choose from {sorted(PRESET_SIZES)}")
+        raise ValueError(
+            f"unknown synthetic preset {preset!r}; choose from {sorted(PRESET_SIZES)}"
+        )
     return dict(PRESET_SIZES[preset])
 
 
 def union_bounds(sizes_px: Mapping[int, int]) -> tuple[float, float, float, float]:
     """RA/Dec box (RA in [-180, 180)) enclosing every frequency's cutout plus margin."""
-    boxes = np.array([
-        cutout_sky_bounds(preset_cutout(f, sizes_px[f]), MARGIN_560_ARCSEC * 560.0 / f) for f in sizes_px
-    ])
-    return float(boxes[:, 0].min()), float(boxes[:, 1].max()), float(boxes[:, 2].min()), float(boxes[:, 3].max())
+    boxes = np.array(
+        [
+            cutout_sky_bounds(preset_cutout(f, sizes_px[f]), MARGIN_560_ARCSEC * 560.0 / f)
+            for f in sizes_px
+        ]
+    )
+    return (
+        float(boxes[:, 0].min()),
+        float(boxes[:, 1].max()),
+        float(boxes[:, 2].min()),
+        float(boxes[:, 3].max()),
+    )
 
 
 def write_fits_streaming(path: str | os.PathLike, header: fits.Header) -> tuple[np.memmap, Path]:
@@ -95,7 +110,20 @@ def write_pb(path: str | os.PathLike, cutout: Cutout) -> tuple[np.ndarray, fits.
 
 def write_truth(path: str | os.PathLike, cat: pd.DataFrame) -> None:
     """Write a truth catalogue in the SDC1 12-column format (whitespace, no header)."""
-    cols = ["id", "ra_core", "dec_core", "ra_cent", "dec_cent", "flux", "core_frac", "b_maj", "b_min", "pa", "size", "class"]
+    cols = [
+        "id",
+        "ra_core",
+        "dec_core",
+        "ra_cent",
+        "dec_cent",
+        "flux",
+        "core_frac",
+        "b_maj",
+        "b_min",
+        "pa",
+        "size",
+        "class",
+    ]
     # %-formatting row tuples is ~2x faster than DataFrame.to_csv(float_format=...), which
     # matters for a full field's truth (~19 million rows); the text is the same.
     arrays = [cat[c].to_numpy() for c in cols]
@@ -103,14 +131,16 @@ def write_truth(path: str | os.PathLike, cat: pd.DataFrame) -> None:
     chunk = 200_000
     with atomic_path(path) as tmp, open(tmp, "w") as handle:
         for k in range(0, len(cat), chunk):
-            rows = zip(*(a[k:k + chunk].tolist() for a in arrays))
+            rows = zip(*(a[k : k + chunk].tolist() for a in arrays))
             handle.write("\n".join(fmt % row for row in rows))
             handle.write("\n")
 
 
 def inside(cat: pd.DataFrame, header: fits.Header) -> np.ndarray:
     """Mask of catalogue sources whose core lies on the image of ``header``."""
-    x, y = WCS(header).celestial.all_world2pix(cat["ra_core"].to_numpy() % 360.0, cat["dec_core"].to_numpy(), 0)
+    x, y = WCS(header).celestial.all_world2pix(
+        cat["ra_core"].to_numpy() % 360.0, cat["dec_core"].to_numpy(), 0
+    )
     return (x >= -0.5) & (x < header["NAXIS1"] - 0.5) & (y >= -0.5) & (y < header["NAXIS2"] - 0.5)
 
 
@@ -123,11 +153,12 @@ def write_synthetic_field(
     image_path: str | os.PathLike,
     pb_path: str | os.PathLike,
     truth_path: str | os.PathLike,
-    population_params: Mapping[str, Any] | str | os.PathLike | None = None,
+    population_params: Mapping[str, Any] | str | os.PathLike,
     noise: float | None = None,
     min_flux: float | None = None,
     flux_scale: float = 1.0,
     strip_rows: int = 1024,
+    processes: int | None = None,
 ) -> dict[str, Any]:
     """Simulate one frequency of the synthetic SDC1-like dataset and write its three files.
 
@@ -146,8 +177,9 @@ def write_synthetic_field(
     image_path, pb_path, truth_path : path
         Outputs: 4-axis Jy/beam image, coarse primary beam, SDC1 truth (12 columns,
         whitespace, no header; every rendered source whose core is on the cutout, as deep as the real SDC1 truth).
-    population_params : mapping or path, optional
-        Population parameters or their YAML file (default: resources/population/params.yaml).
+    population_params : mapping or path
+        Population parameters or their YAML file (the workflow's:
+        resources/population/params.yaml).
     noise : float, optional
         Noise rms in Jy/beam, overriding ``depth_h``; 0 gives a noise-free image.
     min_flux : float, optional
@@ -159,6 +191,9 @@ def write_synthetic_field(
         with it PyBDSF finds within ~1% of the real cutout's count (+8% without).
     strip_rows : int
         Rows rendered at once.
+    processes : int, optional
+        Worker processes rendering the strips (default
+        :func:`sdc1.simulate.render.default_processes`); the bytes do not depend on it.
 
     Returns
     -------
@@ -167,15 +202,25 @@ def write_synthetic_field(
     """
     if freq not in FREQS:
         raise ValueError(f"frequency {freq} is not an SDC1 frequency {FREQS}")
-    sizes = {f: int(sizes_px) for f in FREQS} if isinstance(sizes_px, (int, np.integer)) else {int(k): int(v) for k, v in sizes_px.items()}
-    params = population_params if isinstance(population_params, Mapping) else load_params(population_params)
+    sizes = (
+        {f: int(sizes_px) for f in FREQS}
+        if isinstance(sizes_px, (int, np.integer))
+        else {int(k): int(v) for k, v in sizes_px.items()}
+    )
+    params = (
+        population_params
+        if isinstance(population_params, Mapping)
+        else load_params(population_params)
+    )
     cutout = preset_cutout(freq, sizes[freq])
     header = image_header(cutout)
     header["HISTORY"] = f"sdc1.simulate synthetic SDC1 sky: seed {seed}, depth {depth_h} h"
 
     start = time.monotonic()
     pop = generate_population(params, union_bounds(sizes), seed, min_flux=min_flux)
-    log.info("%d MHz: population of %d sources drawn (%.1f s)", freq, len(pop), time.monotonic() - start)
+    log.info(
+        "%d MHz: population of %d sources drawn (%.1f s)", freq, len(pop), time.monotonic() - start
+    )
     cat = catalogue_at(pop, freq, params)
     pb_data, pb_head = write_pb(pb_path, cutout)
     gain = pb_at(cat["ra_core"].to_numpy(), cat["dec_core"].to_numpy(), pb_data, pb_head)
@@ -186,22 +231,39 @@ def write_synthetic_field(
     del cat  # memory: a full-field population is ~20 million rows
     beam_px = beam_fwhm_arcsec(freq) / (pixel_scale_deg(freq) * 3600.0)
     rms = noise_rms(freq, depth_h) if noise is None else float(noise)
-    log.info("%d MHz: rendering %d components on %dx%d px in strips of %d rows", freq, len(comps),
-             cutout.nx, cutout.ny, strip_rows)
+    log.info(
+        "%d MHz: rendering %d components on %dx%d px in strips of %d rows",
+        freq,
+        len(comps),
+        cutout.nx,
+        cutout.ny,
+        strip_rows,
+    )
     start = time.monotonic()
     with atomic_path(image_path) as tmp:
         plane, _ = write_fits_streaming(tmp, header)
-        render_field(comps, plane, beam_px, noise_rms=rms, noise_seed=seed * 1000 + freq,
-                     strip_rows=strip_rows, min_peak=MIN_PEAK_PER_NOISE * rms,
-                     clip=DECONVOLUTION_CLIP_JY[freq], clip_gain=BELOW_CLIP_GAIN,
-                     progress=log_progress(log, f"{freq} MHz: strips rendered"))
+        render_field(
+            comps,
+            plane,
+            beam_px,
+            noise_rms=rms,
+            noise_seed=seed * 1000 + freq,
+            strip_rows=strip_rows,
+            min_peak=MIN_PEAK_PER_NOISE * rms,
+            clip=DECONVOLUTION_CLIP_JY[freq],
+            clip_gain=BELOW_CLIP_GAIN,
+            processes=processes,
+            progress=log_progress(log, f"{freq} MHz: strips rendered"),
+        )
         plane.flush()
         del plane
     del comps
     log.info("%d MHz: image written (%.1f s)", freq, time.monotonic() - start)
 
     truth_pb = gain[on]
-    truth = catalogue_at(pop.loc[on].reset_index(drop=True), freq, params, pb=truth_pb, select=False)
+    truth = catalogue_at(
+        pop.loc[on].reset_index(drop=True), freq, params, pb=truth_pb, select=False
+    )
     write_truth(truth_path, truth)
     log.info("%d MHz: truth catalogue of %d sources written", freq, len(truth))
     return {

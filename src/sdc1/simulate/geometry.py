@@ -101,7 +101,11 @@ def noise_rms(freq: int, depth_h: float) -> float:
 
 
 def _sin_header(
-    shape_xy: tuple[int, int], crpix_xy: tuple[float, float], cdelt_deg: float, freq: int, bandwidth_hz: float
+    shape_xy: tuple[int, int],
+    crpix_xy: tuple[float, float],
+    cdelt_deg: float,
+    freq: int,
+    bandwidth_hz: float,
 ) -> fits.Header:
     """A 4-axis (RA---SIN, DEC--SIN, FREQ, STOKES) float32 header on the SDC1 field centre."""
     header = fits.Header()
@@ -131,7 +135,9 @@ def _sin_header(
 def image_header(cutout: Cutout) -> fits.Header:
     """Return the 4-axis FITS header of an SDC1-like image cutout (Jy/beam, SIN, FREQ, STOKES)."""
     freq = cutout.freq
-    header = _sin_header((cutout.nx, cutout.ny), cutout.crpix, pixel_scale_deg(freq), freq, BANDWIDTH_HZ[freq])
+    header = _sin_header(
+        (cutout.nx, cutout.ny), cutout.crpix, pixel_scale_deg(freq), freq, BANDWIDTH_HZ[freq]
+    )
     header.set("BUNIT", "JY/BEAM", after="EXTEND")
     beam_deg = beam_fwhm_arcsec(freq) / 3600.0
     header["BMAJ"] = beam_deg
@@ -196,19 +202,23 @@ def preset_cutout(freq: int, size_px: int) -> Cutout:
     return Cutout(freq, x0, y0, size_px, size_px)
 
 
-def cutout_sky_bounds(cutout: Cutout, margin_arcsec: float = 0.0) -> tuple[float, float, float, float]:
+def cutout_sky_bounds(
+    cutout: Cutout, margin_arcsec: float = 0.0
+) -> tuple[float, float, float, float]:
     """Return (ra_min, ra_max, dec_min, dec_max) in degrees (RA wrapped to [-180, 180)) enclosing ``cutout``.
 
     The box is grown by ``margin_arcsec`` on every side.
     """
     wcs = WCS(image_header(cutout)).celestial
     nx, ny = cutout.nx, cutout.ny
-    edge = np.concatenate([
-        np.stack([np.linspace(-0.5, nx - 0.5, 64), np.full(64, -0.5)], 1),
-        np.stack([np.linspace(-0.5, nx - 0.5, 64), np.full(64, ny - 0.5)], 1),
-        np.stack([np.full(64, -0.5), np.linspace(-0.5, ny - 0.5, 64)], 1),
-        np.stack([np.full(64, nx - 0.5), np.linspace(-0.5, ny - 0.5, 64)], 1),
-    ])
+    edge = np.concatenate(
+        [
+            np.stack([np.linspace(-0.5, nx - 0.5, 64), np.full(64, -0.5)], 1),
+            np.stack([np.linspace(-0.5, nx - 0.5, 64), np.full(64, ny - 0.5)], 1),
+            np.stack([np.full(64, -0.5), np.linspace(-0.5, ny - 0.5, 64)], 1),
+            np.stack([np.full(64, nx - 0.5), np.linspace(-0.5, ny - 0.5, 64)], 1),
+        ]
+    )
     ra, dec = wcs.all_pix2world(edge[:, 0], edge[:, 1], 0)
     ra = wrap_ra(ra)
     margin = margin_arcsec / 3600.0

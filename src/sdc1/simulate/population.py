@@ -27,7 +27,6 @@ are consistent and everything is reproducible from the seed.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -38,8 +37,6 @@ from sdc1.simulate.geometry import pixel_scale_deg
 from sdc1.sky import wrap_ra
 
 #: Default parameter file, relative to the repository root.
-DEFAULT_PARAMS = Path(__file__).resolve().parents[3] / "resources" / "population" / "params.yaml"
-
 #: Reference frequency (MHz) of the population fluxes.
 REF_FREQ: int = 560
 
@@ -48,14 +45,26 @@ SS_AGN, FS_AGN, SFG = 1, 2, 3
 
 #: Columns of a population table.
 POPULATION_COLUMNS: tuple[str, ...] = (
-    "id", "ra", "dec", "class", "flux_560", "alpha_low", "alpha_high", "size_arcsec",
-    "axis_ratio", "pa", "core_frac_560", "offset_frac", "offset_angle", "u_extended", "u_select",
+    "id",
+    "ra",
+    "dec",
+    "class",
+    "flux_560",
+    "alpha_low",
+    "alpha_high",
+    "size_arcsec",
+    "axis_ratio",
+    "pa",
+    "core_frac_560",
+    "offset_frac",
+    "offset_angle",
+    "u_extended",
+    "u_select",
 )
 
 
-def load_params(path: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Read population parameters from YAML (``DEFAULT_PARAMS`` when ``path`` is None)."""
-    path = Path(path) if path is not None else DEFAULT_PARAMS
+def load_params(path: str | os.PathLike) -> dict[str, Any]:
+    """Read population parameters from YAML (the workflow's: resources/population/params.yaml)."""
     with open(path) as handle:
         params = yaml.safe_load(handle)
     params["classes"] = {int(k): v for k, v in params["classes"].items()}
@@ -69,7 +78,9 @@ def sky_area_deg2(ra_min: float, ra_max: float, dec_min: float, dec_max: float) 
     return float(d_ra * d_sin * (180.0 / np.pi) ** 2)
 
 
-def _uniform_positions(rng: np.random.Generator, n: int, bounds: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+def _uniform_positions(
+    rng: np.random.Generator, n: int, bounds: tuple[float, float, float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` positions uniform on the sphere within an RA/Dec box."""
     ra_min, ra_max, dec_min, dec_max = bounds
     ra = rng.uniform(ra_min, ra_max, n)
@@ -78,7 +89,9 @@ def _uniform_positions(rng: np.random.Generator, n: int, bounds: tuple[float, fl
     return ra, dec
 
 
-def _sample_counts(rng: np.random.Generator, counts: Mapping[str, Any], area_deg2: float, min_flux: float) -> np.ndarray:
+def _sample_counts(
+    rng: np.random.Generator, counts: Mapping[str, Any], area_deg2: float, min_flux: float
+) -> np.ndarray:
     """Draw log10 fluxes from binned differential counts: Poisson per bin, uniform within it."""
     edges = np.asarray(counts["log_flux_edges"], dtype=float)
     density = np.asarray(counts["density_per_deg2"], dtype=float)
@@ -88,7 +101,9 @@ def _sample_counts(rng: np.random.Generator, counts: Mapping[str, Any], area_deg
     return np.concatenate([rng.uniform(a, b, k) for a, b, k in zip(lo, edges[1:], n)])
 
 
-def _conditional(rng: np.random.Generator, table: Mapping[str, Any], name: str, log_flux: np.ndarray) -> np.ndarray:
+def _conditional(
+    rng: np.random.Generator, table: Mapping[str, Any], name: str, log_flux: np.ndarray
+) -> np.ndarray:
     """Draw a quantity from its per-flux-bin quantile table (linear interpolation in probability)."""
     edges = np.asarray(table["log_flux_edges"], dtype=float)
     levels = np.asarray(table["quantile_levels"], dtype=float)
@@ -109,7 +124,9 @@ def _spectral_index(rng: np.random.Generator, spec: Mapping[str, Any], n: int) -
     return rng.normal(spec["mean"], spec["sd"], n)
 
 
-def _draw_class(rng: np.random.Generator, cls: int, cp: Mapping[str, Any], area_deg2: float, min_flux: float) -> pd.DataFrame:
+def _draw_class(
+    rng: np.random.Generator, cls: int, cp: Mapping[str, Any], area_deg2: float, min_flux: float
+) -> pd.DataFrame:
     """Draw the intrinsic properties of all sources of one class."""
     log_flux = _sample_counts(rng, cp["counts"], area_deg2, min_flux)
     n = log_flux.size
@@ -117,24 +134,30 @@ def _draw_class(rng: np.random.Generator, cls: int, cp: Mapping[str, Any], area_
     size = 10.0 ** _conditional(rng, cond, "log_size", log_flux)
     zero = rng.uniform(size=n) < cp.get("zero_size_fraction", 0.0)
     size[zero] = 0.0
-    core_frac = _conditional(rng, cond, "core_frac", log_flux) if "core_frac" in cond else np.zeros(n)
-    offset = _conditional(rng, cond, "offset_frac", log_flux) if "offset_frac" in cond else np.zeros(n)
+    core_frac = (
+        _conditional(rng, cond, "core_frac", log_flux) if "core_frac" in cond else np.zeros(n)
+    )
+    offset = (
+        _conditional(rng, cond, "offset_frac", log_flux) if "offset_frac" in cond else np.zeros(n)
+    )
     alpha_low = _spectral_index(rng, cp["alpha_low"], n)
     alpha_high = _spectral_index(rng, cp["alpha_high"], n)
-    return pd.DataFrame({
-        "class": np.full(n, cls, dtype=np.int64),
-        "flux_560": 10.0 ** log_flux,
-        "alpha_low": alpha_low,
-        "alpha_high": alpha_high,
-        "size_arcsec": size,
-        "axis_ratio": np.clip(_conditional(rng, cond, "axis_ratio", log_flux), 0.0, 1.0),
-        "pa": _conditional(rng, cond, "pa", log_flux),
-        "core_frac_560": np.clip(core_frac, 0.0, 1.0),
-        "offset_frac": np.maximum(offset, 0.0),
-        "offset_angle": rng.uniform(0.0, 360.0, n),
-        "u_extended": rng.uniform(size=n),
-        "u_select": rng.uniform(size=n),
-    })
+    return pd.DataFrame(
+        {
+            "class": np.full(n, cls, dtype=np.int64),
+            "flux_560": 10.0**log_flux,
+            "alpha_low": alpha_low,
+            "alpha_high": alpha_high,
+            "size_arcsec": size,
+            "axis_ratio": np.clip(_conditional(rng, cond, "axis_ratio", log_flux), 0.0, 1.0),
+            "pa": _conditional(rng, cond, "pa", log_flux),
+            "core_frac_560": np.clip(core_frac, 0.0, 1.0),
+            "offset_frac": np.maximum(offset, 0.0),
+            "offset_angle": rng.uniform(0.0, 360.0, n),
+            "u_extended": rng.uniform(size=n),
+            "u_select": rng.uniform(size=n),
+        }
+    )
 
 
 def generate_population(
@@ -165,13 +188,20 @@ def generate_population(
     min_flux = float(params["min_flux_jy"] if min_flux is None else min_flux)
     area = sky_area_deg2(*bounds)
     rng = np.random.default_rng(seed)
-    parts = [_draw_class(rng, cls, params["classes"][cls], area, min_flux) for cls in sorted(params["classes"])]
+    parts = [
+        _draw_class(rng, cls, params["classes"][cls], area, min_flux)
+        for cls in sorted(params["classes"])
+    ]
     n = sum(len(part) for part in parts)
     ra, dec = _uniform_positions(rng, n, bounds)
     order = rng.permutation(n)
     # Column by column (rows shuffled by ``order``): a full-field population has ~20
     # million rows, and whole-frame concat/insert/reindex steps each copied all of it.
-    columns: dict[str, np.ndarray] = {"id": np.arange(1, n + 1, dtype=np.int64), "ra": wrap_ra(ra)[order], "dec": dec[order]}
+    columns: dict[str, np.ndarray] = {
+        "id": np.arange(1, n + 1, dtype=np.int64),
+        "ra": wrap_ra(ra)[order],
+        "dec": dec[order],
+    }
     del ra, dec
     for name in POPULATION_COLUMNS:
         if name not in columns:
@@ -194,8 +224,9 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def selection_probability(params: Mapping[str, Any], freq: int, apparent_peak: np.ndarray,
-                          cls: np.ndarray | int = 3) -> np.ndarray:
+def selection_probability(
+    params: Mapping[str, Any], freq: int, apparent_peak: np.ndarray, cls: np.ndarray | int = 3
+) -> np.ndarray:
     """Probability that a source enters the truth catalogue, from its apparent peak brightness.
 
     ``apparent_peak`` is the primary-beam attenuated peak brightness (Jy/beam) after
@@ -206,7 +237,9 @@ def selection_probability(params: Mapping[str, Any], freq: int, apparent_peak: n
     table = sel["log_threshold"]
     per_class = table[freq] if freq in table else table[str(freq)]
     cls = np.broadcast_to(np.asarray(cls), np.shape(apparent_peak))
-    x0 = np.array([per_class[int(c)] if int(c) in per_class else per_class[str(int(c))] for c in (1, 2, 3)])[cls - 1]
+    x0 = np.array(
+        [per_class[int(c)] if int(c) in per_class else per_class[str(int(c))] for c in (1, 2, 3)]
+    )[cls - 1]
     with np.errstate(divide="ignore"):
         x = (np.log10(np.maximum(apparent_peak, 1e-30)) - x0) / sel["log_width"]
     return _logistic(x)
@@ -223,7 +256,7 @@ def peak_fraction(cat: pd.DataFrame, freq: int) -> np.ndarray:
     beam = beam_fwhm_arcsec(freq)
     g_maj = cat["b_maj"].to_numpy(dtype=float) * factor / beam
     g_min = cat["b_min"].to_numpy(dtype=float) * factor / beam
-    return 1.0 / np.sqrt((1.0 + g_maj ** 2) * (1.0 + g_min ** 2))
+    return 1.0 / np.sqrt((1.0 + g_maj**2) * (1.0 + g_min**2))
 
 
 def extended_probability(params: Mapping[str, Any], cls: int, size_px: np.ndarray) -> np.ndarray:
@@ -301,20 +334,22 @@ def catalogue_at(
     dec_cent = dec + offset_deg * np.cos(ang)
     ra_cent = ra + offset_deg * np.sin(ang) / np.cos(np.radians(dec))
 
-    cat = pd.DataFrame({
-        "id": pop["id"].to_numpy(),
-        "ra_core": ra,
-        "dec_core": dec,
-        "ra_cent": ra_cent,
-        "dec_cent": dec_cent,
-        "flux": flux,
-        "core_frac": core_frac,
-        "b_maj": b_maj,
-        "b_min": b_maj * q,
-        "pa": pop["pa"].to_numpy(),
-        "size": size_flag,
-        "class": cls,
-    })
+    cat = pd.DataFrame(
+        {
+            "id": pop["id"].to_numpy(),
+            "ra_core": ra,
+            "dec_core": dec,
+            "ra_cent": ra_cent,
+            "dec_cent": dec_cent,
+            "flux": flux,
+            "core_frac": core_frac,
+            "b_maj": b_maj,
+            "b_min": b_maj * q,
+            "pa": pop["pa"].to_numpy(),
+            "size": size_flag,
+            "class": cls,
+        }
+    )
     if select:
         apparent = flux * (1.0 if pb is None else np.asarray(pb)) * peak_fraction(cat, freq)
         keep = pop["u_select"].to_numpy() < selection_probability(params, freq, apparent, cls)

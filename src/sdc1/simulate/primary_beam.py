@@ -27,17 +27,25 @@ def radial_profile() -> tuple[np.ndarray, np.ndarray]:
     """
     spec = find_spec("ska_sdc")
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("ska_sdc is not installed: it provides the SDC1 primary-beam profile")
+        raise ModuleNotFoundError(
+            "ska_sdc is not installed: it provides the SDC1 primary-beam profile"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / "beam_info" / "PB_I_14.log"
     text = path.read_text()
-    rows = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    rows = [
+        line.split()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     table = np.array(rows, dtype=float)
     radius = np.concatenate([[0.0], table[:, 0]])
     response = np.concatenate([[1.0], table[:, 2] / 1000.0])
     return radius, np.clip(response, 0.0, 1.0)
 
 
-def separation_deg(ra: np.ndarray, dec: np.ndarray, ra0: float = RA_CENTRE, dec0: float = DEC_CENTRE) -> np.ndarray:
+def separation_deg(
+    ra: np.ndarray, dec: np.ndarray, ra0: float = RA_CENTRE, dec0: float = DEC_CENTRE
+) -> np.ndarray:
     """Great-circle distance (degrees) of (ra, dec) from (ra0, dec0)."""
     ra, dec = np.radians(ra), np.radians(dec)
     ra0, dec0 = np.radians(ra0), np.radians(dec0)
@@ -61,7 +69,9 @@ def pb_image(header: fits.Header, freq: int) -> np.ndarray:
     return radial_pb(separation_deg(ra, dec), freq).reshape(ny, nx).astype(np.float32)
 
 
-def pb_at(ra: np.ndarray, dec: np.ndarray, pb_data: np.ndarray, pb_header: fits.Header) -> np.ndarray:
+def pb_at(
+    ra: np.ndarray, dec: np.ndarray, pb_data: np.ndarray, pb_header: fits.Header
+) -> np.ndarray:
     """Primary-beam response at sky positions, bilinearly interpolated from a PB image.
 
     Positions outside the PB image take the value of its nearest edge pixel.

@@ -36,11 +36,13 @@ def pixel_agreement(real: np.ndarray, model: np.ndarray, nsigma: float = 5.0) ->
         "sigma": sigma,
         "n_pixels": int(mask.sum()),
         "correlation": float(np.corrcoef(model[mask], real[mask])[0, 1]),
-        "residual_rms_ratio": float(np.sqrt(np.mean(residual ** 2)) / np.sqrt(np.mean(real ** 2))),
+        "residual_rms_ratio": float(np.sqrt(np.mean(residual**2)) / np.sqrt(np.mean(real**2))),
     }
 
 
-def matching_noise(real: np.ndarray, model: np.ndarray, beam_fwhm_px: float, seed: int = 0) -> float:
+def matching_noise(
+    real: np.ndarray, model: np.ndarray, beam_fwhm_px: float, seed: int = 0
+) -> float:
     """Noise rms to add to ``model`` so that its robust sigma equals the real image's.
 
     Solved by bisection on the robust sigma of model + beam-correlated noise.
@@ -82,9 +84,16 @@ def ks_by_class(synthetic: pd.DataFrame, real: pd.DataFrame) -> dict[int, dict[s
     return out
 
 
-def spectral_index_ks(syn_a: pd.DataFrame, syn_b: pd.DataFrame, real_a: pd.DataFrame, real_b: pd.DataFrame,
-                      freq_a: int, freq_b: int) -> dict[int, dict[str, Any]]:
+def spectral_index_ks(
+    syn_a: pd.DataFrame,
+    syn_b: pd.DataFrame,
+    real_a: pd.DataFrame,
+    real_b: pd.DataFrame,
+    freq_a: int,
+    freq_b: int,
+) -> dict[int, dict[str, Any]]:
     """KS statistic per class of alpha = ln(S_b / S_a) / ln(f_b / f_a) over sources in both catalogues."""
+
     def alphas(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         m = a.merge(b, on="id", suffixes=("_a", "_b"))
         m["alpha"] = np.log(m.flux_b / m.flux_a) / np.log(freq_b / freq_a)
@@ -97,13 +106,18 @@ def spectral_index_ks(syn_a: pd.DataFrame, syn_b: pd.DataFrame, real_a: pd.DataF
         test = ks_2samp(s, r) if len(s) and len(r) else None
         # With 12 real pairs (SS-AGN) the statistic of two samples from one distribution is
         # about 0.23 (median), so the p-value is the fair judge there.
-        out[cls] = {"n_synthetic": int(len(s)), "n_real": int(len(r)),
-                    "alpha": float(test.statistic) if test else float("nan"),
-                    "p_value": float(test.pvalue) if test else float("nan")}
+        out[cls] = {
+            "n_synthetic": int(len(s)),
+            "n_real": int(len(r)),
+            "alpha": float(test.statistic) if test else float("nan"),
+            "p_value": float(test.pvalue) if test else float("nan"),
+        }
     return out
 
 
-def training_area_population(params: Mapping[str, Any], freq: int, seed: int, replicas: int = 1) -> pd.DataFrame:
+def training_area_population(
+    params: Mapping[str, Any], freq: int, seed: int, replicas: int = 1
+) -> pd.DataFrame:
     """Draw populations over a frequency's SDC1 training area (``replicas`` independent draws)."""
     from sdc1.simulate.geometry import TRAIN_LIM
     from sdc1.simulate.population import generate_population

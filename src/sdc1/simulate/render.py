@@ -107,13 +107,20 @@ class Components:
     @classmethod
     def concat(cls, parts: list["Components"]) -> "Components":
         """Concatenate component lists."""
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("x", "y", "flux", "cxx", "cxy", "cyy")))
+        return cls(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("x", "y", "flux", "cxx", "cxy", "cyy")
+            )
+        )
 
     def __len__(self) -> int:
         return int(self.x.size)
 
 
-def covariance(fwhm_major: np.ndarray, fwhm_minor: np.ndarray, theta_rad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def covariance(
+    fwhm_major: np.ndarray, fwhm_minor: np.ndarray, theta_rad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Covariance (cxx, cxy, cyy) of Gaussians with the given FWHMs, major axis at ``theta`` from +x."""
     sa2 = (np.asarray(fwhm_major) / FWHM_PER_SIGMA) ** 2
     sb2 = (np.asarray(fwhm_minor) / FWHM_PER_SIGMA) ** 2
@@ -129,9 +136,17 @@ def pixel_angle(pa_deg: np.ndarray) -> np.ndarray:
 def _gaussians(x, y, flux, fwhm_a, fwhm_b, theta) -> Components:
     x = np.asarray(x, dtype=float)
     shape = x.shape
-    cxx, cxy, cyy = (np.broadcast_to(c, shape).astype(float) for c in covariance(fwhm_a, fwhm_b, theta))
-    return Components(x, np.broadcast_to(np.asarray(y, float), shape).copy(),
-                      np.broadcast_to(np.asarray(flux, float), shape).copy(), cxx, cxy, cyy)
+    cxx, cxy, cyy = (
+        np.broadcast_to(c, shape).astype(float) for c in covariance(fwhm_a, fwhm_b, theta)
+    )
+    return Components(
+        x,
+        np.broadcast_to(np.asarray(y, float), shape).copy(),
+        np.broadcast_to(np.asarray(flux, float), shape).copy(),
+        cxx,
+        cxy,
+        cyy,
+    )
 
 
 def catalogue_components(
@@ -176,22 +191,35 @@ def catalogue_components(
     # Flat-spectrum AGN: point-like core + circular end-on lobe of FWHM b_maj.
     fs = cls == 2
     parts.append(_gaussians(x[fs], y[fs], flux[fs] * core_frac[fs], 0.0, 0.0, 0.0))
-    parts.append(_gaussians(x[fs], y[fs], flux[fs] * (1 - core_frac[fs]), b_maj[fs], b_maj[fs], 0.0))
+    parts.append(
+        _gaussians(x[fs], y[fs], flux[fs] * (1 - core_frac[fs]), b_maj[fs], b_maj[fs], 0.0)
+    )
 
     # Extended SFG: exponential disc, scale lengths b_maj, b_min.
     disc = (cls == 3) & (size == 3)
     for amp, var in zip(EXP_MIXTURE_AMP, EXP_MIXTURE_VAR):
         scale = np.sqrt(var) * FWHM_PER_SIGMA * SFG_DISC_SCALE
-        parts.append(_gaussians(x[disc], y[disc], flux[disc] * amp / np.sum(EXP_MIXTURE_AMP),
-                                b_maj[disc] * scale, b_min[disc] * scale * SFG_MINOR_SCALE, theta[disc]))
+        parts.append(
+            _gaussians(
+                x[disc],
+                y[disc],
+                flux[disc] * amp / np.sum(EXP_MIXTURE_AMP),
+                b_maj[disc] * scale,
+                b_min[disc] * scale * SFG_MINOR_SCALE,
+                theta[disc],
+            )
+        )
 
     # Extended steep-spectrum AGN: point-like core + a centrally concentrated elliptical
     # exponential (flux-weighted scales AGN_SCALES x LAS) whose centre puts the flux centroid at the
     # catalogue centroid.
     lobed = (cls == 1) & (size == 1)
     if lobed.any():
-        xc, yc = wcs.all_world2pix(cat["ra_cent"].to_numpy(float)[lobed] % 360.0,
-                                   cat["dec_cent"].to_numpy(float)[lobed], 0)
+        xc, yc = wcs.all_world2pix(
+            cat["ra_cent"].to_numpy(float)[lobed] % 360.0,
+            cat["dec_cent"].to_numpy(float)[lobed],
+            0,
+        )
         xl, yl, th = x[lobed], y[lobed], theta[lobed]
         f_tot, f_core = flux[lobed], flux[lobed] * core_frac[lobed]
         f_ext = f_tot - f_core
@@ -205,19 +233,44 @@ def catalogue_components(
         for weight, k in AGN_SCALES:
             for amp, var in zip(EXP_MIXTURE_AMP, EXP_MIXTURE_VAR):
                 scale = np.sqrt(var) * FWHM_PER_SIGMA * k
-                parts.append(_gaussians(ex, ey, weight * f_ext * amp / np.sum(EXP_MIXTURE_AMP),
-                                        b_maj[lobed] * scale, b_min[lobed] * scale, th))
+                parts.append(
+                    _gaussians(
+                        ex,
+                        ey,
+                        weight * f_ext * amp / np.sum(EXP_MIXTURE_AMP),
+                        b_maj[lobed] * scale,
+                        b_min[lobed] * scale,
+                        th,
+                    )
+                )
         las, wid = b_maj[lobed], b_min[lobed]
         for weight, off, w_maj, w_min in AGN_LOBES:
             ox, oy = off * las * np.cos(th), off * las * np.sin(th)
             signs = (1.0,) if off == 0 else (1.0, -1.0)
             for sgn in signs:
-                parts.append(_gaussians(ex + sgn * ox, ey + sgn * oy, weight * f_ext / len(signs),
-                                        w_maj * las, np.minimum(w_min * wid, w_maj * las), th))
+                parts.append(
+                    _gaussians(
+                        ex + sgn * ox,
+                        ey + sgn * oy,
+                        weight * f_ext / len(signs),
+                        w_maj * las,
+                        np.minimum(w_min * wid, w_maj * las),
+                        th,
+                    )
+                )
 
     # Everything else: one elliptical Gaussian with FWHM (b_maj, b_min).
     rest = ~(fs | disc | lobed)
-    parts.append(_gaussians(x[rest], y[rest], flux[rest], b_maj[rest] * COMPACT_SCALE, b_min[rest] * COMPACT_SCALE, theta[rest]))
+    parts.append(
+        _gaussians(
+            x[rest],
+            y[rest],
+            flux[rest],
+            b_maj[rest] * COMPACT_SCALE,
+            b_min[rest] * COMPACT_SCALE,
+            theta[rest],
+        )
+    )
     return Components.concat(parts)
 
 
@@ -251,19 +304,31 @@ class _Prepared:
     nx: int
 
 
-def _prepare(comps: Components, ny: int, nx: int, beam_fwhm_px: float, min_peak: float) -> _Prepared:
+def _prepare(
+    comps: Components, ny: int, nx: int, beam_fwhm_px: float, min_peak: float
+) -> _Prepared:
     beam_var = (beam_fwhm_px / FWHM_PER_SIGMA) ** 2
     cxx, cxy, cyy = comps.cxx + beam_var, comps.cxy, comps.cyy + beam_var
     det = cxx * cyy - cxy * cxy
     peak = comps.flux * beam_var / np.sqrt(det)  # flux x beam area / (2 pi sqrt(det))
     # Truncate each stamp where the component falls below min_peak (at most STAMP_SIGMAS).
     with np.errstate(divide="ignore", invalid="ignore"):
-        reach = np.sqrt(2.0 * np.log(np.abs(peak) / min_peak)) if min_peak > 0 else np.full(peak.shape, np.inf)
+        reach = (
+            np.sqrt(2.0 * np.log(np.abs(peak) / min_peak))
+            if min_peak > 0
+            else np.full(peak.shape, np.inf)
+        )
     reach = np.minimum(np.nan_to_num(reach, nan=0.0), STAMP_SIGMAS)
     half = np.ceil(reach * np.sqrt(np.maximum(cxx, cyy))).astype(np.int64)
     x0, y0 = np.rint(comps.x).astype(np.int64), np.rint(comps.y).astype(np.int64)
-    keep = ((np.abs(peak) > min_peak) & (peak != 0) & (x0 + half >= 0) & (x0 - half < nx)
-            & (y0 + half >= 0) & (y0 - half < ny))
+    keep = (
+        (np.abs(peak) > min_peak)
+        & (peak != 0)
+        & (x0 + half >= 0)
+        & (x0 - half < nx)
+        & (y0 + half >= 0)
+        & (y0 - half < ny)
+    )
     idx = np.nonzero(keep)[0]
     cxx, cxy, cyy, det = cxx[idx], cxy[idx], cyy[idx], det[idx]
     half = half[idx]
@@ -272,13 +337,25 @@ def _prepare(comps: Components, ny: int, nx: int, beam_fwhm_px: float, min_peak:
     small = np.nonzero(~is_big)[0]
     small = small[np.argsort(y0s[small], kind="stable")]
     return _Prepared(
-        x=comps.x[idx], y=comps.y[idx], x0=x0[idx], y0=y0s, peak=peak[idx],
-        ixx=cyy / det, ixy=-cxy / det, iyy=cxx / det, half=half,
-        small=small, big=np.nonzero(is_big)[0], ny=ny, nx=nx,
+        x=comps.x[idx],
+        y=comps.y[idx],
+        x0=x0[idx],
+        y0=y0s,
+        peak=peak[idx],
+        ixx=cyy / det,
+        ixy=-cxy / det,
+        iyy=cxx / det,
+        half=half,
+        small=small,
+        big=np.nonzero(is_big)[0],
+        ny=ny,
+        nx=nx,
     )
 
 
-def emulate_deconvolution(image: np.ndarray, clip: float, gain: float = BELOW_CLIP_GAIN) -> np.ndarray:
+def emulate_deconvolution(
+    image: np.ndarray, clip: float, gain: float = BELOW_CLIP_GAIN
+) -> np.ndarray:
     """Scale brightness below ``clip`` by ``gain`` (in place; returns ``image``).
 
     ``image`` is a noise-free model (Jy/beam); pixels above ``clip`` lose the constant
@@ -313,7 +390,9 @@ def _render_strip(p: _Prepared, r0: int, r1: int, batch_pixels: int = 4_000_000)
     ys = p.y0[p.small]
     lo, hi = np.searchsorted(ys, [r0 - BIG_STAMP_PX, r1 + BIG_STAMP_PX])
     members = p.small[lo:hi]
-    members = members[(p.y0[members] + p.half[members] >= r0) & (p.y0[members] - p.half[members] < r1)]
+    members = members[
+        (p.y0[members] + p.half[members] >= r0) & (p.y0[members] - p.half[members] < r1)
+    ]
     hs = p.half[members]
     order = np.argsort(hs, kind="stable")
     members, hs = members[order], hs[order]
@@ -325,10 +404,12 @@ def _render_strip(p: _Prepared, r0: int, r1: int, batch_pixels: int = 4_000_000)
         per = int(max(1, batch_pixels // (width * width)))
         off = np.arange(-h, h + 1)
         for k in range(0, group.size, per):
-            g = group[k:k + per]
-            dx = ((p.x0[g] - p.x[g])[:, None] + off).astype(np.float32)   # (n, w)
-            dy = ((p.y0[g] - p.y[g])[:, None] + off).astype(np.float32)   # (n, w)
-            q = (np.float32(2.0) * dx[:, None, :]) * (dy[:, :, None] * p.ixy[g].astype(np.float32)[:, None, None])
+            g = group[k : k + per]
+            dx = ((p.x0[g] - p.x[g])[:, None] + off).astype(np.float32)  # (n, w)
+            dy = ((p.y0[g] - p.y[g])[:, None] + off).astype(np.float32)  # (n, w)
+            q = (np.float32(2.0) * dx[:, None, :]) * (
+                dy[:, :, None] * p.ixy[g].astype(np.float32)[:, None, None]
+            )
             q += (dx * dx * p.ixx[g].astype(np.float32)[:, None])[:, None, :]
             q += (dy * dy * p.iyy[g].astype(np.float32)[:, None])[:, :, None]
             q *= np.float32(-0.5)
@@ -344,7 +425,7 @@ def _render_strip(p: _Prepared, r0: int, r1: int, batch_pixels: int = 4_000_000)
                 np.add.at(buf, flat.ravel(), val.ravel())
 
     # Big stamps: each evaluated on its window clipped to the strip.
-    out = buf.reshape(rows + 2 * pad, wide)[pad:pad + rows, pad:pad + nx]
+    out = buf.reshape(rows + 2 * pad, wide)[pad : pad + rows, pad : pad + nx]
     big = p.big[(p.y0[p.big] + p.half[p.big] >= r0) & (p.y0[p.big] - p.half[p.big] < r1)]
     for i in big:
         h = int(p.half[i])
@@ -354,8 +435,12 @@ def _render_strip(p: _Prepared, r0: int, r1: int, batch_pixels: int = 4_000_000)
             continue
         dx = (np.arange(xa, xb) - p.x[i]).astype(np.float32)[None, :]
         dy = (np.arange(ya, yb) - p.y[i]).astype(np.float32)[:, None]
-        q = np.float32(p.ixx[i]) * dx * dx + np.float32(2.0 * p.ixy[i]) * dx * dy + np.float32(p.iyy[i]) * dy * dy
-        out[ya - r0:yb - r0, xa:xb] += np.float32(p.peak[i]) * np.exp(np.float32(-0.5) * q)
+        q = (
+            np.float32(p.ixx[i]) * dx * dx
+            + np.float32(2.0 * p.ixy[i]) * dx * dy
+            + np.float32(p.iyy[i]) * dy * dy
+        )
+        out[ya - r0 : yb - r0, xa:xb] += np.float32(p.peak[i]) * np.exp(np.float32(-0.5) * q)
     return out
 
 
@@ -408,17 +493,17 @@ def _release_rows(image: np.memmap, r0: int, r1: int) -> None:
     start = image[r0:r1].ctypes.data - origin
     stop = start + (r1 - r0) * image.shape[1] * image.itemsize
     page = mmap.PAGESIZE
-    start, stop = -(-start // page) * page, (stop // page) * page  # whole pages inside the rows only
+    start, stop = (
+        -(-start // page) * page,
+        (stop // page) * page,
+    )  # whole pages inside the rows only
     if stop > start:
         handle.flush(start, stop - start)
         handle.madvise(mmap.MADV_DONTNEED, start, stop - start)
 
 
 def default_processes() -> int:
-    """Worker processes for large renders: $SDC1_PROCESSES, else the CPUs this process may use (at most 8)."""
-    env = os.environ.get("SDC1_PROCESSES")
-    if env:
-        return max(1, int(env))
+    """Worker processes for large renders: the CPUs this process may use (at most 8)."""
     try:
         return max(1, min(8, len(os.sched_getaffinity(0))))
     except AttributeError:  # pragma: no cover - not Linux
@@ -481,11 +566,21 @@ def render_field(
     starts = list(range(0, ny, strip_rows))
     nproc = default_processes() if processes is None else max(1, int(processes))
     nproc = min(nproc, len(starts))
-    job = _Job(prepared, float(beam_fwhm_px), float(noise_rms), int(noise_seed), int(strip_rows), int(batch_pixels),
-               float(clip), float(clip_gain))
+    job = _Job(
+        prepared,
+        float(beam_fwhm_px),
+        float(noise_rms),
+        int(noise_seed),
+        int(strip_rows),
+        int(batch_pixels),
+        float(clip),
+        float(clip_gain),
+    )
     job.target = out
     # Only a shared file mapping lets forked workers write into ``out`` directly.
-    job.send_back = nproc > 1 and not (isinstance(out, np.memmap) and getattr(out, "mode", "c") in ("r+", "w+"))
+    job.send_back = nproc > 1 and not (
+        isinstance(out, np.memmap) and getattr(out, "mode", "c") in ("r+", "w+")
+    )
     _JOB = job
     try:
         if nproc == 1:
@@ -498,7 +593,7 @@ def render_field(
         with ctx.Pool(nproc) as pool:
             for done, (r0, strip) in enumerate(pool.imap_unordered(_strip_worker, starts), 1):
                 if strip is not None:
-                    out[r0:r0 + strip.shape[0]] += strip.astype(out.dtype, copy=False)
+                    out[r0 : r0 + strip.shape[0]] += strip.astype(out.dtype, copy=False)
                 if progress is not None:
                     progress(done, len(starts))
     finally:
@@ -518,15 +613,24 @@ def render_components(
 
     See :func:`render_field` (this is it without noise; one process by default).
     """
-    render_field(comps, out, beam_fwhm_px, strip_rows=strip_rows, min_peak=min_peak,
-                 processes=processes, batch_pixels=batch_pixels)
+    render_field(
+        comps,
+        out,
+        beam_fwhm_px,
+        strip_rows=strip_rows,
+        min_peak=min_peak,
+        processes=processes,
+        batch_pixels=batch_pixels,
+    )
 
 
 def pb_attenuation(cat: pd.DataFrame, pb_data: np.ndarray, pb_header: fits.Header) -> np.ndarray:
     """Primary-beam response at each catalogue source's core position."""
     from sdc1.simulate.primary_beam import pb_at
 
-    return pb_at(cat["ra_core"].to_numpy(float), cat["dec_core"].to_numpy(float), pb_data, pb_header)
+    return pb_at(
+        cat["ra_core"].to_numpy(float), cat["dec_core"].to_numpy(float), pb_data, pb_header
+    )
 
 
 def beam_fwhm_px(header: fits.Header) -> float:
@@ -575,10 +679,17 @@ def render_catalogue(
 
 def _white_rows(seed: int, rows: range, nx: int) -> np.ndarray:
     """White unit-variance noise for the given rows; row r (>= -2**20) depends only on (seed, r)."""
-    return np.stack([np.random.default_rng([seed, r + 2**20]).standard_normal(nx, dtype=np.float32) for r in rows])
+    return np.stack(
+        [
+            np.random.default_rng([seed, r + 2**20]).standard_normal(nx, dtype=np.float32)
+            for r in rows
+        ]
+    )
 
 
-def _noise_rows(seed: int, r0: int, r1: int, nx: int, rms: float, beam_fwhm_px: float) -> np.ndarray:
+def _noise_rows(
+    seed: int, r0: int, r1: int, nx: int, rms: float, beam_fwhm_px: float
+) -> np.ndarray:
     """Rows [r0, r1) of the beam-correlated noise field of (seed, rms, beam), float32."""
     sigma = beam_fwhm_px / FWHM_PER_SIGMA / np.sqrt(2.0)
     halo = int(np.ceil(5 * sigma)) + 1
@@ -586,11 +697,13 @@ def _noise_rows(seed: int, r0: int, r1: int, nx: int, rms: float, beam_fwhm_px: 
     # (discrete sum of the squared kernel, which matches 1 / (4 pi sigma^2) for sigma >~ 1).
     k = np.exp(-0.5 * (np.arange(-halo, halo + 1) / sigma) ** 2)
     k /= k.sum()
-    gain = rms / float(np.sum(k ** 2))
+    gain = rms / float(np.sum(k**2))
     w = _white_rows(seed, range(r0 - halo, r1 + halo), nx)
     w = gaussian_filter1d(w, sigma, axis=1, mode="wrap", truncate=halo / sigma, output=np.float32)
-    w = gaussian_filter1d(w, sigma, axis=0, mode="constant", truncate=halo / sigma, output=np.float32)
-    out = w[halo: halo + (r1 - r0)]
+    w = gaussian_filter1d(
+        w, sigma, axis=0, mode="constant", truncate=halo / sigma, output=np.float32
+    )
+    out = w[halo : halo + (r1 - r0)]
     out *= np.float32(gain)
     return out
 
@@ -615,4 +728,6 @@ def add_noise(
     ny, nx = out.shape
     for r0 in range(0, ny, strip_rows):
         r1 = min(r0 + strip_rows, ny)
-        out[r0:r1] += _noise_rows(seed, r0, r1, nx, rms, beam_fwhm_px).astype(out.dtype, copy=False)
+        out[r0:r1] += _noise_rows(seed, r0, r1, nx, rms, beam_fwhm_px).astype(
+            out.dtype, copy=False
+        )

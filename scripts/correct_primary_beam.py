@@ -1,7 +1,7 @@
 """Snakemake entry point: check the inputs, then correct for the primary beam."""
 
-from sdc1.primary_beam import correct_primary_beam
 from sdc1.logs import job_log, log_progress
+from sdc1.primary_beam import correct_primary_beam
 from sdc1.validate import check_image, check_primary_beam
 
 with job_log(snakemake.log[0]) as logger:
@@ -9,7 +9,9 @@ with job_log(snakemake.log[0]) as logger:
     check_image(snakemake.input.image, freq)
     pb = snakemake.input.pb[0] if snakemake.input.pb else None
     if pb is None:
-        logger.info("no primary beam given for %s: image copied uncorrected", snakemake.input.image)
+        logger.info(
+            "no primary beam given for %s: image copied uncorrected", snakemake.input.image
+        )
     else:
         check_primary_beam(pb, snakemake.input.image, freq_mhz=freq)
     correct_primary_beam(

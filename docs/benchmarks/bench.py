@@ -1,6 +1,6 @@
 """Benchmark: tiled against untiled source finding, through the real workflow.
 
-``python -m sdc1.bench`` (``make bench``) builds SDC1-density images of 2048^2
+``python docs/benchmarks/bench.py`` (``make bench``) builds SDC1-density images of 2048^2
 and 4096^2 pixels (and 8192^2 with ``BENCH_LARGE=1``), runs the workflow's
 source finding on each twice with ``snakemake --cores 2`` (``tile_size: 0``,
 then tiled), prints a table and writes ``results/bench/tiling.json``::
@@ -13,7 +13,7 @@ then tiled), prints a table and writes ``results/bench/tiling.json``::
   already in place in both runs.
 - ``max_rss_mb``: peak memory of the largest source-finding job (memory-profiler
   timeline, PSS summed over the job's processes; see
-  :func:`sdc1.tiling.profile_memory`).
+  :func:`sdc1.memory.profile_memory`).
 - ``cpu_s``: CPU seconds of those jobs (from Snakemake's benchmark files),
   which, unlike the wall time, does not depend on other load on the machine;
   ``load_avg``: the 1-minute load average before and after the run.
@@ -26,7 +26,14 @@ Images: ``BENCH_IMAGE=mirror`` (default) mirror-tiles the real SDC1 560 MHz
 1000 h cutout (real source density and noise) to the requested size with a
 proper WCS; ``BENCH_IMAGE=synthetic`` uses :mod:`sdc1.simulate`. Tiling:
 ``BENCH_TILE_SIZE`` (default: half the image side, 4 tiles) and
-``BENCH_TILE_OVERLAP`` (default: the config's ``tile_overlap``).
+``BENCH_TILE_OVERLAP`` (default: the config's ``tile_overlap``). Other settings:
+``BENCH_SIZES`` (comma-separated sides, default ``2048,4096``), ``BENCH_CORES``
+(default 2), ``BENCH_OUT``, ``BENCH_WORKDIR``, and ``BENCH_KEEP=1`` to keep the
+runs' folders.
+
+Each run gets a copy of the checkout's files (tracked or new, not ignored:
+``git ls-files --cached --others --exclude-standard``), so the harness keeps no
+list of the workflow's parts; the library is used from the installed package.
 """
 
 from __future__ import annotations
@@ -43,19 +50,18 @@ import numpy as np
 import pandas as pd
 import yaml
 from astropy.io import fits
-from scipy.spatial import cKDTree
 
 from sdc1.io import atomic_path, image_plane, write_json
+from sdc1.tiles import agreement, split_pairs
 
 #: The real SDC1 cutout mirrored into benchmark images.
 SAMPLE_NAME = "B1_1000h_0.3tr.fits"
-WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "config", "envs", "resources")
 DATASET = "bench"
 FREQ = 560
 
 
 def repo_root() -> Path:
-    """The repository holding the workflow (this package is installed from its ``src``)."""
+    """The repository holding the workflow (this file is in its ``docs/benchmarks``)."""
     return Path(__file__).resolve().parents[2]
 
 
@@ -83,7 +89,7 @@ def write_mirrored_image(sample: str | os.PathLike, size: int, out: str | os.Pat
     header["BITPIX"] = -32
     for key in ("BLANK", "BSCALE", "BZERO"):
         header.remove(key, ignore_missing=True)
-    header["HISTORY"] = f"sdc1.bench: {Path(sample).name} mirror-tiled to {size}x{size}"
+    header["HISTORY"] = f"benchmark image: {Path(sample).name} mirror-tiled to {size}x{size}"
     rows = mirror_index(size, plane.shape[0])
     cols = mirror_index(size, plane.shape[1])
     with atomic_path(out) as tmp:
@@ -98,21 +104,35 @@ def write_synthetic_image(size: int, out: str | os.PathLike, workdir: Path) -> N
     from sdc1.simulate.dataset import write_synthetic_field
 
     write_synthetic_field(
-        FREQ, sizes_px=size, depth_h=1000, seed=1, image_path=out,
-        pb_path=workdir / "pb.fits", truth_path=workdir / "truth.txt",
+        FREQ,
+        sizes_px=size,
+        depth_h=1000,
+        seed=1,
+        image_path=out,
+        pb_path=workdir / "pb.fits",
+        truth_path=workdir / "truth.txt",
+        population_params=repo_root() / "resources" / "population" / "params.yaml",
     )
 
 
+def checkout_files(root: Path) -> list[str]:
+    """Files of the checkout at ``root``, relative to it: tracked or new, and not ignored.
+
+    Ignored paths are the workflow's outputs, caches and the virtual environment.
+    """
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    listing = subprocess.run(command, cwd=root, capture_output=True, check=True).stdout
+    names = {name for name in listing.decode().split("\0") if name}
+    # Tracked files deleted in the working tree are listed too: skip them.
+    return sorted(name for name in names if (root / name).is_file())
+
+
 def deploy(dest: Path) -> Path:
-    """Copy the workflow into ``dest`` (the library is used from the installed package)."""
+    """Copy the checkout into ``dest`` (the library is used from the installed package)."""
     root = repo_root()
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in WORKFLOW_PARTS:
-        source = root / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part, dirs_exist_ok=True)
-        elif source.exists():
-            shutil.copy2(source, dest / part)
+    for name in checkout_files(root):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, dest / name)
     return dest
 
 
@@ -123,7 +143,9 @@ def snakemake(workdir: Path, *args: str) -> float:
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if result.returncode != 0:
-        raise RuntimeError(f"snakemake {' '.join(args)} failed in {workdir}:\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"snakemake {' '.join(args)} failed in {workdir}:\n{result.stderr[-3000:]}"
+        )
     return wall
 
 
@@ -149,15 +171,19 @@ def snakemake_max_rss_mb(workdir: Path, rules: tuple[str, ...]) -> float:
 
 def cpu_seconds(workdir: Path, rules: tuple[str, ...]) -> float:
     """Total ``cpu_time`` (s) in Snakemake's benchmark files of ``rules``."""
-    return float(sum(
-        pd.read_csv(path, sep="\t")["cpu_time"].sum()
-        for rule in rules
-        for path in (workdir / "benchmarks" / DATASET / rule).glob("*.tsv")
-        if not path.name.endswith(".memory.tsv")
-    ))
+    return float(
+        sum(
+            pd.read_csv(path, sep="\t")["cpu_time"].sum()
+            for rule in rules
+            for path in (workdir / "benchmarks" / DATASET / rule).glob("*.tsv")
+            if not path.name.endswith(".memory.tsv")
+        )
+    )
 
 
-def run_workflow(workdir: Path, image: Path, tile_size: int, tile_overlap: int, cores: int) -> dict[str, Any]:
+def run_workflow(
+    workdir: Path, image: Path, tile_size: int, tile_overlap: int, cores: int
+) -> dict[str, Any]:
     """Source finding through the workflow on ``image``: timings, memory and the source list."""
     deploy(workdir)
     override = workdir / "bench.yaml"
@@ -182,7 +208,8 @@ def run_workflow(workdir: Path, image: Path, tile_size: int, tile_overlap: int, 
     load_after = os.getloadavg()[0]
     table = pd.read_parquet(workdir / sources)
     rules = ("background", "find_sources", "plan_tiles", "find_sources_tile", "merge_tiles")
-    n_jobs = len(list((workdir / "benchmarks" / DATASET / "find_sources_tile").glob("*.memory.tsv")))
+    tile_jobs = workdir / "benchmarks" / DATASET / "find_sources_tile"
+    n_jobs = len(list(tile_jobs.glob("*.memory.tsv")))
     return {
         "wall_s": round(wall, 1),
         "max_rss_mb": round(peak_memory_mb(workdir), 1),
@@ -195,55 +222,16 @@ def run_workflow(workdir: Path, image: Path, tile_size: int, tile_overlap: int, 
     }
 
 
-def _unit_vectors(table: pd.DataFrame) -> np.ndarray:
-    ra = np.radians(table["RA"].to_numpy(float))
-    dec = np.radians(table["DEC"].to_numpy(float))
-    return np.column_stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
-
-
-def _chord(radius_deg: float) -> float:
-    return 2.0 * np.sin(np.radians(radius_deg) / 2.0)
-
-
-def agreement(untiled: pd.DataFrame, tiled: pd.DataFrame, beam_deg: float, flux_tol: float = 0.01) -> float:
-    """Fraction of untiled sources with a tiled source within 0.5 beam and flux within ``flux_tol``."""
-    if len(untiled) == 0:
-        return 1.0
-    if len(tiled) == 0:
-        return 0.0
-    tree = cKDTree(_unit_vectors(tiled))
-    flux_t = tiled["Total_flux"].to_numpy(float)
-    flux_u = untiled["Total_flux"].to_numpy(float)
-    found = 0
-    for i, near in enumerate(tree.query_ball_point(_unit_vectors(untiled), _chord(0.5 * beam_deg))):
-        if near and np.any(np.abs(flux_t[near] / flux_u[i] - 1.0) <= flux_tol):
-            found += 1
-    return found / len(untiled)
-
-
-def split_pairs(untiled: pd.DataFrame, tiled: pd.DataFrame, beam_deg: float) -> int:
-    """Pairs of tiled sources closer than 0.5 beam whose nearest untiled source is the same one."""
-    if len(tiled) < 2 or len(untiled) == 0:
-        return 0
-    radius = _chord(0.5 * beam_deg)
-    pairs = cKDTree(_unit_vectors(tiled)).query_pairs(radius, output_type="ndarray")
-    if len(pairs) == 0:
-        return 0
-    distance, nearest = cKDTree(_unit_vectors(untiled)).query(_unit_vectors(tiled))
-    a, b = pairs[:, 0], pairs[:, 1]
-    same = (nearest[a] == nearest[b]) & (distance[a] < radius) & (distance[b] < radius)
-    # A genuine close pair resolved into two sources untiled is matched to two
-    # different untiled sources; only pairs sharing one are artefacts of tiling.
-    return int(same.sum())
-
-
-def bench_size(size: int, workdir: Path, kind: str, tile_size: int, tile_overlap: int, cores: int) -> dict[str, Any]:
+def bench_size(
+    size: int, workdir: Path, kind: str, tile_size: int, tile_overlap: int, cores: int
+) -> dict[str, Any]:
     """One row of the table: untiled and tiled runs on a ``size``^2 image."""
     image = workdir / f"image_{size}.fits"
     if kind == "synthetic":
         write_synthetic_image(size, image, workdir)
     else:
-        write_mirrored_image(repo_root().parent / "shared" / "sdc1-sample" / SAMPLE_NAME, size, image)
+        sample = repo_root().parent / "shared" / "sdc1-sample" / SAMPLE_NAME
+        write_mirrored_image(sample, size, image)
     beam_deg = float(fits.getheader(image)["BMAJ"])
     untiled = run_workflow(workdir / "untiled", image, 0, tile_overlap, cores)
     tiled = run_workflow(workdir / "tiled", image, tile_size, tile_overlap, cores)
@@ -265,28 +253,34 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     """The benchmark as a fixed-width text table."""
     head = (
         f"{'size':>6} {'tiles':>5} | {'untiled s':>9} {'cpu s':>6} {'MB':>6} {'n':>6} | "
-        f"{'tiled s':>8} {'cpu s':>6} {'MB':>6} {'n':>6} | {'wall x':>6} {'RSS x':>6} {'agree':>6} {'split':>5}"
+        f"{'tiled s':>8} {'cpu s':>6} {'MB':>6} {'n':>6} | "
+        f"{'wall x':>6} {'RSS x':>6} {'agree':>6} {'split':>5}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         u, t = r["untiled"], r["tiled"]
         lines.append(
-            f"{r['size']:>6} {t['n_tiles']:>5} | {u['wall_s']:>9.1f} {u.get('cpu_s', float('nan')):>6.0f} "
-            f"{u['max_rss_mb']:>6.0f} {u['n_sources']:>6} | {t['wall_s']:>8.1f} {t.get('cpu_s', float('nan')):>6.0f} "
+            f"{r['size']:>6} {t['n_tiles']:>5} | "
+            f"{u['wall_s']:>9.1f} {u.get('cpu_s', float('nan')):>6.0f} "
+            f"{u['max_rss_mb']:>6.0f} {u['n_sources']:>6} | "
+            f"{t['wall_s']:>8.1f} {t.get('cpu_s', float('nan')):>6.0f} "
             f"{t['max_rss_mb']:>6.0f} {t['n_sources']:>6} | "
-            f"{r['wall_ratio']:>6.2f} {r['rss_ratio']:>6.2f} {r['agreement']:>6.3f} {r['split_pairs']:>5}"
+            f"{r['wall_ratio']:>6.2f} {r['rss_ratio']:>6.2f} "
+            f"{r['agreement']:>6.3f} {r['split_pairs']:>5}"
         )
     return "\n".join(lines)
 
 
 def main() -> int:
+    """Run the benchmark as the ``BENCH_*`` environment variables say; write and print it."""
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "2048,4096").split(",") if s]
     if os.environ.get("BENCH_LARGE") == "1" and 8192 not in sizes:
         sizes.append(8192)
     kind = os.environ.get("BENCH_IMAGE", "mirror")
     cores = int(os.environ.get("BENCH_CORES", "2"))
     config = yaml.safe_load((repo_root() / "config" / "config.yaml").read_text())
-    overlap = int(os.environ.get("BENCH_TILE_OVERLAP", config["sourcefind"].get("tile_overlap", 256)))
+    default_overlap = config["sourcefind"].get("tile_overlap", 256)
+    overlap = int(os.environ.get("BENCH_TILE_OVERLAP", default_overlap))
     out = Path(os.environ.get("BENCH_OUT", "results/bench/tiling.json"))
     work_root = Path(os.environ.get("BENCH_WORKDIR", "results/bench/work"))
     rows = []

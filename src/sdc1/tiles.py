@@ -1,76 +1,87 @@
-"""Tiled source finding: plan overlapping tiles, find sources per tile, merge.
+"""Tiles of an image: geometry, plans from a memory budget and the work, and merging.
 
 An image larger than ``tile_size`` is split along each axis into ``k =
 ceil(n / tile_size)`` nearly equal *core* ranges, which partition the image.
 Each tile is its core grown by ``overlap`` pixels on every side that is not an
 image edge. PyBDSF runs on each tile with the global background maps of
-:mod:`sdc1.background` (so thresholds do not change at tile borders); a tile
-keeps only the sources whose position falls in its core. Because the cores
-partition the image, every source is kept exactly once; because the overlap is
-at least the size of the largest island, the tile that keeps a source saw its
-whole island, and so measured it as the untiled run does.
+:mod:`sdc1.background` (so thresholds do not change at tile borders; see
+:mod:`sdc1.find_sources`); a tile keeps only the sources whose position falls
+in its core. Because the cores partition the image, every source is kept
+exactly once; because the overlap is at least the size of the largest island,
+the tile that keeps a source saw its whole island, and so measured it as the
+untiled run does.
 
 Positions are assigned to cores with the image's own WCS, so the rule does not
 depend on which tile measured the source: a pixel ``i`` covers ``[i - 0.5, i +
 0.5)`` in PyBDSF's and astropy's 0-based convention, and positions beyond the
 image edge belong to the edge pixel.
+
+:func:`agreement` and :func:`split_pairs` compare a tiled catalogue with the
+untiled one (the workflow tests and ``docs/benchmarks/bench.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 import os
-import tempfile
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 from astropy.io import fits
 from astropy.wcs import WCS
+from scipy.spatial import cKDTree
 
-from sdc1.background import BackgroundGrid, evaluate, load_grid, write_map
-from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane, write_json
+from sdc1.background import BackgroundGrid, evaluate, load_grid
+from sdc1.io import InputError, image_plane, write_json
 
 __all__ = [
+    "BASE_MB",
+    "BYTES_PER_PIXEL",
+    "PIXEL_COST",
     "Tile",
     "TilePlan",
     "WorkMap",
+    "agreement",
     "axis_splits",
-    "max_tile_pixels",
     "core_mask",
-    "cut_tile",
-    "find_sources_in_tile",
+    "grow_core",
     "image_shape",
+    "log_plan",
+    "max_tile_pixels",
     "merge_tiles",
     "near_cut_edge",
     "pixel_positions",
-    "plan_tiles",
     "plan_image_tiles",
+    "plan_tiles",
     "plan_tiles_by_work",
-    "profile_memory",
-    "pybdsf_fit_progress",
     "read_plan",
-    "write_memory_timeline",
-    "write_plan",
     "select_core",
+    "split_pairs",
     "tile_memory_mb",
+    "tile_name",
     "tile_work",
     "work_map",
+    "write_plan",
 ]
 
 log = logging.getLogger(__name__)
+
+Range = tuple[int, int]
 
 #: PyBDSF's peak memory at SDC1 560 MHz density is about 190 bytes per pixel of
 #: the image it reads plus 250 MB (measured on full-field tiles); requests and
 #: tile sizes use 200 bytes and 500 MB, for headroom.
 BYTES_PER_PIXEL = 200
 BASE_MB = 500
+
+#: Work of one non-blank pixel relative to one pixel above ``thresh_pix``: reading,
+#: labelling and the residual images cost per pixel, Gaussian fitting per bright pixel.
+PIXEL_COST = 0.01
 
 
 @dataclass(frozen=True)
@@ -82,10 +93,10 @@ class Tile:
     """
 
     name: str
-    rows: tuple[int, int]
-    cols: tuple[int, int]
-    core_rows: tuple[int, int]
-    core_cols: tuple[int, int]
+    rows: Range
+    cols: Range
+    core_rows: Range
+    core_cols: Range
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -97,7 +108,17 @@ class Tile:
         return slice(*self.rows), slice(*self.cols)
 
 
-def axis_splits(n: int, tile_size: int, overlap: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def tile_name(core_rows: Range, core_cols: Range) -> str:
+    """A tile's name, from its core's first row and column: ``rRRRRRcCCCCC``."""
+    return f"r{core_rows[0]:05d}c{core_cols[0]:05d}"
+
+
+def grow_core(core: Range, overlap: int, n: int) -> Range:
+    """A core range grown by ``overlap`` on each side, clipped to an axis of ``n`` pixels."""
+    return max(0, core[0] - overlap), min(n, core[1] + overlap)
+
+
+def axis_splits(n: int, tile_size: int, overlap: int) -> list[tuple[Range, Range]]:
     """Split an axis of ``n`` pixels into cores and their overlapping extents.
 
     Parameters
@@ -120,13 +141,12 @@ def axis_splits(n: int, tile_size: int, overlap: int) -> list[tuple[tuple[int, i
         raise ValueError(f"tile_size ({tile_size}) and overlap ({overlap}) must be >= 0")
     count = 1 if tile_size == 0 or n <= tile_size else math.ceil(n / tile_size)
     bounds = [round(i * n / count) for i in range(count + 1)]
-    return [
-        ((lo, hi), (max(0, lo - overlap), min(n, hi + overlap)))
-        for lo, hi in zip(bounds[:-1], bounds[1:])
-    ]
+    return [((lo, hi), grow_core((lo, hi), overlap, n)) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
-def plan_tiles(shape: tuple[int, int], tile_size: int, overlap: int, min_size: int = 1) -> list[Tile]:
+def plan_tiles(
+    shape: tuple[int, int], tile_size: int, overlap: int, min_size: int = 1
+) -> list[Tile]:
     """Tiles of an image of ``shape = (n_rows, n_columns)``, row-major order.
 
     Parameters
@@ -140,6 +160,10 @@ def plan_tiles(shape: tuple[int, int], tile_size: int, overlap: int, min_size: i
         a constant rms when ``rms_box`` exceeds a quarter of the image, which
         would break the shared background).
 
+    Returns
+    -------
+    list of Tile
+
     Raises
     ------
     InputError
@@ -147,9 +171,8 @@ def plan_tiles(shape: tuple[int, int], tile_size: int, overlap: int, min_size: i
     """
     row_splits = axis_splits(shape[0], tile_size, overlap)
     col_splits = axis_splits(shape[1], tile_size, overlap)
-    # Named by their core's first row and column, as plan_tiles_by_work names them.
     tiles = [
-        Tile(f"r{core_rows[0]:05d}c{core_cols[0]:05d}", rows, cols, core_rows, core_cols)
+        Tile(tile_name(core_rows, core_cols), rows, cols, core_rows, core_cols)
         for core_rows, rows in row_splits
         for core_cols, cols in col_splits
     ]
@@ -178,7 +201,9 @@ def max_tile_pixels(job_mem_mb: float) -> int:
     """
     pixels = int((job_mem_mb - BASE_MB) * 1e6 / BYTES_PER_PIXEL)
     if pixels < 1:
-        raise InputError(f"sourcefind.job_mem_mb: {job_mem_mb} MB is below PyBDSF's fixed {BASE_MB} MB")
+        raise InputError(
+            f"sourcefind.job_mem_mb: {job_mem_mb} MB is below PyBDSF's fixed {BASE_MB} MB"
+        )
     return pixels
 
 
@@ -191,7 +216,8 @@ class WorkMap:
     block : int
         Block side in pixels; blocks on the last row and column may be smaller.
     valid : numpy.ndarray
-        Non-blank pixels per block, shape ``(ceil(n_rows / block), ceil(n_cols / block))``.
+        Non-blank pixels per block, shape
+        ``(ceil(n_rows / block), ceil(n_cols / block))``.
     bright : numpy.ndarray
         Pixels per block above ``mean + thresh * rms``: where PyBDSF fits
         Gaussians (noise alone puts 0.1% of the pixels above 3 rms).
@@ -240,8 +266,9 @@ def work_map(
     return WorkMap(block, valid, bright, (n_rows, n_cols), float(thresh))
 
 
-def _grow(core: tuple[int, int], overlap: int, n: int) -> tuple[int, int]:
-    return max(0, core[0] - overlap), min(n, core[1] + overlap)
+def _block_range(lo: int, hi: int, block: int) -> Range:
+    """The blocks covering pixels ``[lo, hi)``."""
+    return lo // block, math.ceil(hi / block)
 
 
 def plan_tiles_by_work(
@@ -278,11 +305,8 @@ def plan_tiles_by_work(
     prefix = np.zeros((cost.shape[0] + 1, cost.shape[1] + 1))
     prefix[1:, 1:] = cost.cumsum(0).cumsum(1)
 
-    def blocks(lo: int, hi: int) -> tuple[int, int]:
-        return lo // work.block, math.ceil(hi / work.block)
-
-    def rect_work(rows: tuple[int, int], cols: tuple[int, int]) -> float:
-        (r0, r1), (c0, c1) = blocks(*rows), blocks(*cols)
+    def rect_work(rows: Range, cols: Range) -> float:
+        (r0, r1), (c0, c1) = _block_range(*rows, work.block), _block_range(*cols, work.block)
         return float(prefix[r1, c1] - prefix[r0, c1] - prefix[r1, c0] + prefix[r0, c0])
 
     total = max(rect_work((0, n_rows), (0, n_cols)), 1e-9)
@@ -290,13 +314,14 @@ def plan_tiles_by_work(
     if smallest * smallest > max_pixels and (n_rows * n_cols > max_pixels):
         raise InputError(
             f"sourcefind.job_mem_mb: tiles of {min_core} px plus {overlap} px of overlap "
-            f"({smallest}^2 px) do not fit {max_pixels} px; raise job_mem_mb or lower tile_overlap"
+            f"({smallest}^2 px) do not fit {max_pixels} px; raise job_mem_mb or lower "
+            "tile_overlap"
         )
 
     def cut_position(lo: int, hi: int, weights: np.ndarray | None) -> int | None:
         """A block edge in ``[lo + min_core, hi - min_core]``, at the work's half if weighted."""
-        edges = np.arange(math.ceil((lo + min_core) / work.block), (hi - min_core) // work.block + 1)
-        edges = edges * work.block
+        first_edge = math.ceil((lo + min_core) / work.block)
+        edges = np.arange(first_edge, (hi - min_core) // work.block + 1) * work.block
         if len(edges) == 0:
             return None
         if weights is None:
@@ -307,8 +332,8 @@ def plan_tiles_by_work(
         below = cumulative[edges // work.block - first]
         return int(edges[np.argmin(np.abs(below - half))])
 
-    def split(rows: tuple[int, int], cols: tuple[int, int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        ext_rows, ext_cols = _grow(rows, overlap, n_rows), _grow(cols, overlap, n_cols)
+    def split(rows: Range, cols: Range) -> list[tuple[Range, Range]]:
+        ext_rows, ext_cols = grow_core(rows, overlap, n_rows), grow_core(cols, overlap, n_cols)
         fits_memory = (ext_rows[1] - ext_rows[0]) * (ext_cols[1] - ext_cols[0]) <= max_pixels
         fits_work = rect_work(ext_rows, ext_cols) <= max_work_fraction * total
         if fits_memory and fits_work:
@@ -319,7 +344,8 @@ def plan_tiles_by_work(
             lo, hi = rows if axis == 0 else cols
             weights = None
             if by_work:
-                (r0, r1), (c0, c1) = blocks(*rows), blocks(*cols)
+                (r0, r1) = _block_range(*rows, work.block)
+                (c0, c1) = _block_range(*cols, work.block)
                 weights = cost[r0:r1, c0:c1].sum(axis=1 - axis)
             at = cut_position(lo, hi, weights)
             if at is None:
@@ -329,26 +355,24 @@ def plan_tiles_by_work(
             return split(rows, (lo, at)) + split(rows, (at, hi))
         return [(rows, cols)]
 
-    tiles = []
-    for core_rows, core_cols in sorted(split((0, n_rows), (0, n_cols))):
-        name = f"r{core_rows[0]:05d}c{core_cols[0]:05d}"
-        tiles.append(
-            Tile(name, _grow(core_rows, overlap, n_rows), _grow(core_cols, overlap, n_cols), core_rows, core_cols)
+    return [
+        Tile(
+            tile_name(core_rows, core_cols),
+            grow_core(core_rows, overlap, n_rows),
+            grow_core(core_cols, overlap, n_cols),
+            core_rows,
+            core_cols,
         )
-    return tiles
+        for core_rows, core_cols in sorted(split((0, n_rows), (0, n_cols)))
+    ]
 
 
 def tile_work(work: WorkMap, tile: Tile, pixel_cost: float) -> float:
     """Estimated work of a tile (overlap included), in the units of :meth:`WorkMap.cost`."""
     cost = work.cost(pixel_cost)
-    r0, r1 = tile.rows[0] // work.block, math.ceil(tile.rows[1] / work.block)
-    c0, c1 = tile.cols[0] // work.block, math.ceil(tile.cols[1] / work.block)
+    r0, r1 = _block_range(*tile.rows, work.block)
+    c0, c1 = _block_range(*tile.cols, work.block)
     return float(cost[r0:r1, c0:c1].sum())
-
-
-#: Work of one non-blank pixel relative to one pixel above ``thresh_pix``: reading,
-#: labelling and the residual images cost per pixel, Gaussian fitting per bright pixel.
-PIXEL_COST = 0.01
 
 
 @dataclass(frozen=True)
@@ -388,38 +412,100 @@ def plan_image_tiles(
     thresh: float,
     min_size: int = 1,
 ) -> TilePlan:
-    """Plan the tiles of an image from ``sourcefind`` settings.
+    """Plan the tiles of an image from ``sourcefind`` settings, and log the plan.
 
     ``tile_size`` 0 gives one tile (the whole image), an integer a grid of cores
     of at most that side (:func:`plan_tiles`), and ``"auto"`` tiles sized from the
     memory budget ``job_mem_mb``: the whole image when PyBDSF on it fits,
     otherwise cores that fit and each hold at most ``max_tile_work`` of the
     image's estimated work (:func:`plan_tiles_by_work` over :func:`work_map`,
-    pixels above ``thresh`` rms).
+    pixels above ``thresh`` rms). The plan is logged with :func:`log_plan`.
+
+    Parameters
+    ----------
+    image_path, background_path : path-like
+        The image and its background grid (:func:`sdc1.background.save_grid`).
+    tile_size : int or "auto"
+        See above.
+    tile_overlap : int
+        Pixels added to each side of a core.
+    job_mem_mb : float
+        Memory budget of one PyBDSF job (``"auto"`` only).
+    max_tile_work : float
+        Largest share of the image's work in one tile (``"auto"`` only).
+    thresh : float
+        Threshold (rms) of the pixels counted as work (``"auto"`` only).
+    min_size : int, optional
+        Smallest tile side (:func:`plan_tiles`); smallest core when ``"auto"``.
+
+    Returns
+    -------
+    TilePlan
     """
+    plan = _plan_image_tiles(
+        image_path,
+        background_path,
+        tile_size=tile_size,
+        tile_overlap=tile_overlap,
+        job_mem_mb=job_mem_mb,
+        max_tile_work=max_tile_work,
+        thresh=thresh,
+        min_size=min_size,
+    )
+    log_plan(plan)
+    return plan
+
+
+def _plan_image_tiles(
+    image_path: str | os.PathLike,
+    background_path: str | os.PathLike,
+    *,
+    tile_size: int | str,
+    tile_overlap: int,
+    job_mem_mb: float,
+    max_tile_work: float,
+    thresh: float,
+    min_size: int,
+) -> TilePlan:
+    """:func:`plan_image_tiles` without the logging."""
     shape = image_shape(image_path)
     if tile_size != "auto":
         tiles = plan_tiles(shape, int(tile_size), tile_overlap, min_size=min_size)
         return TilePlan(tiles, shape, None, f"tile_size {tile_size}: {len(tiles)} tiles on a grid")
     max_pixels = max_tile_pixels(job_mem_mb)
     if shape[0] * shape[1] <= max_pixels:
-        reason = f"whole image: {shape[0] * shape[1]} px fit job_mem_mb {job_mem_mb:g} ({max_pixels} px)"
+        reason = (
+            f"whole image: {shape[0] * shape[1]} px fit job_mem_mb {job_mem_mb:g} "
+            f"({max_pixels} px)"
+        )
         return TilePlan(plan_tiles(shape, 0, 0), shape, None, reason)
     work = work_map(image_path, load_grid(background_path), thresh)
+    # Smaller cores would spend most of their time on the overlap.
+    min_core = max(min_size, 4 * tile_overlap)
     tiles = plan_tiles_by_work(
         work,
         max_pixels=max_pixels,
         max_work_fraction=max_tile_work,
         overlap=tile_overlap,
-        # Smaller cores would spend most of their time on the overlap.
-        min_core=max(min_size, 4 * tile_overlap),
+        min_core=min_core,
         pixel_cost=PIXEL_COST,
     )
     reason = (
         f"auto: {len(tiles)} tiles of at most {max_pixels} px (job_mem_mb {job_mem_mb:g}) "
-        f"and {max_tile_work:g} of the work where cores of {max(min_size, 4 * tile_overlap)} px allow"
+        f"and {max_tile_work:g} of the work where cores of {min_core} px allow"
     )
     return TilePlan(tiles, shape, [tile_work(work, t, PIXEL_COST) for t in tiles], reason)
+
+
+def log_plan(plan: TilePlan, logger: logging.Logger = log) -> None:
+    """Log a plan: why it is so, then each tile's size, predicted memory and work share."""
+    logger.info("%dx%d image: %s", *plan.shape, plan.reason)
+    total = sum(plan.work) if plan.work is not None else 0.0
+    for i, (tile, mem_mb) in enumerate(zip(plan.tiles, plan.memory_mb())):
+        work = "" if plan.work is None else f", work {plan.work[i] / (total or 1):.1%}"
+        logger.info(
+            "tile %s: %dx%d px, predicted peak %d MB%s", tile.name, *tile.shape[::-1], mem_mb, work
+        )
 
 
 def image_shape(path: str | os.PathLike) -> tuple[int, int]:
@@ -447,6 +533,7 @@ def write_plan(
                 record["work"] = round(work, 1)
                 record["work_share"] = round(work / total, 5)
     content = {"shape": list(shape), **settings, "tiles": records}
+    # The JSON round trip turns tuples into lists, as read back.
     write_json(json.loads(json.dumps(content)), path)
 
 
@@ -454,42 +541,15 @@ def read_plan(path: str | os.PathLike) -> list[Tile]:
     """Read the tiles of a plan written by :func:`write_plan`."""
     content = json.loads(Path(path).read_text())
     return [
-        Tile(t["name"], tuple(t["rows"]), tuple(t["cols"]), tuple(t["core_rows"]), tuple(t["core_cols"]))
+        Tile(
+            t["name"],
+            tuple(t["rows"]),
+            tuple(t["cols"]),
+            tuple(t["core_rows"]),
+            tuple(t["core_cols"]),
+        )
         for t in content["tiles"]
     ]
-
-
-def cut_tile(image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathLike) -> tuple[fits.Header, bool]:
-    """Write the tile's pixels as a FITS image with a shifted WCS.
-
-    Returns the tile's header and whether any of its pixels is finite (corner
-    tiles of a full SDC1 field, where the primary beam is below ``min_pb``, are
-    all blank).
-
-    The tile is read from the memory-mapped image, one band of rows at a time,
-    so only the tile itself is ever in memory. The header keeps all axes of the
-    input (PyBDSF and the scorer see the same geometry) with ``CRPIX1/2``
-    shifted so that sky positions are unchanged.
-    """
-    with fits.open(image_path, memmap=True) as hdul:
-        header = hdul[0].header.copy()
-        plane = image_plane(hdul[0].data)
-        header["NAXIS1"] = tile.shape[1]
-        header["NAXIS2"] = tile.shape[0]
-        header["CRPIX1"] = float(header["CRPIX1"]) - tile.cols[0]
-        header["CRPIX2"] = float(header["CRPIX2"]) - tile.rows[0]
-        header = float32_header(header, f"sdc1: tile {tile.name}, rows {tile.rows}, columns {tile.cols}")
-        has_data = False
-        with atomic_path(out_path) as tmp:
-            stream = fits.StreamingHDU(tmp, header)
-            rows, cols = tile.slices()
-            for start in range(rows.start, rows.stop, 1024):
-                stop = min(start + 1024, rows.stop)
-                band = np.asarray(plane[start:stop, cols], dtype=np.float32)
-                has_data = has_data or bool(np.isfinite(band).any())
-                stream.write(band)
-            stream.close()
-    return header, has_data
 
 
 def pixel_positions(sources: pd.DataFrame, wcs: WCS) -> tuple[np.ndarray, np.ndarray]:
@@ -511,9 +571,12 @@ def core_mask(x: np.ndarray, y: np.ndarray, tile: Tile, shape: tuple[int, int]) 
     px = np.clip(np.floor(np.asarray(x) + 0.5), 0, shape[1] - 1)
     py = np.clip(np.floor(np.asarray(y) + 0.5), 0, shape[0] - 1)
     return (
-        np.isfinite(x) & np.isfinite(y)
-        & (px >= tile.core_cols[0]) & (px < tile.core_cols[1])
-        & (py >= tile.core_rows[0]) & (py < tile.core_rows[1])
+        np.isfinite(x)
+        & np.isfinite(y)
+        & (px >= tile.core_cols[0])
+        & (px < tile.core_cols[1])
+        & (py >= tile.core_rows[0])
+        & (py < tile.core_rows[1])
     )
 
 
@@ -527,7 +590,8 @@ def select_core(
     keep = core_mask(x, y, tile, shape)
     kept = sources.loc[keep].reset_index(drop=True)
     if len(gaussians):
-        gaussians = gaussians.loc[gaussians["Source_id"].isin(kept["Source_id"])].reset_index(drop=True)
+        in_kept = gaussians["Source_id"].isin(kept["Source_id"])
+        gaussians = gaussians.loc[in_kept].reset_index(drop=True)
     return kept, gaussians
 
 
@@ -554,20 +618,25 @@ def near_cut_edge(gaussians: pd.DataFrame, tile: Tile, shape: tuple[int, int]) -
     return int(near.sum())
 
 
-def merge_tiles(parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def merge_tiles(
+    parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate per-tile (already core-selected) tables with unique ids.
 
     ``Source_id``, ``Isl_id`` and ``Gaus_id`` are renumbered from 0 in tile
     order, then in each tile's own order; Gaussians keep pointing at their
     source and island. An island whose sources are kept by two tiles gets one
-    id per tile.
+    id per tile. The merge is logged.
     """
     sources_out, gaussians_out = [], []
-    n_src = n_isl = 0
+    n_src = n_isl = n_parts = 0
     for sources, gaussians in parts:
+        n_parts += 1
         if len(sources) == 0:
             continue
-        src_map = pd.Series(np.arange(n_src, n_src + len(sources)), index=sources["Source_id"].to_numpy())
+        src_map = pd.Series(
+            np.arange(n_src, n_src + len(sources)), index=sources["Source_id"].to_numpy()
+        )
         islands = pd.unique(sources["Isl_id"])
         isl_map = pd.Series(np.arange(n_isl, n_isl + len(islands)), index=islands)
         sources = sources.copy()
@@ -584,192 +653,84 @@ def merge_tiles(parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.
     sources = pd.concat(sources_out, ignore_index=True) if sources_out else pd.DataFrame()
     gaussians = pd.concat(gaussians_out, ignore_index=True) if gaussians_out else pd.DataFrame()
     if len(gaussians):
-        gaussians = gaussians.sort_values(["Source_id", "Gaus_id"], kind="stable").reset_index(drop=True)
+        gaussians = gaussians.sort_values(["Source_id", "Gaus_id"], kind="stable")
+        gaussians = gaussians.reset_index(drop=True)
         gaussians["Gaus_id"] = np.arange(len(gaussians))
+    log.info("%d tiles merged: %d sources, %d gaussians", n_parts, len(sources), len(gaussians))
     return sources, gaussians
 
 
-def _relative_to_image(path: Path, image_path: Path) -> str:
-    """``path`` relative to the image's folder: PyBDSF prefixes map names with it."""
-    return os.path.relpath(path, image_path.parent)
+def _unit_vectors(table: pd.DataFrame) -> np.ndarray:
+    """Unit vectors of a table's ``RA``/``DEC`` (degrees): chord distances need no wrapping."""
+    ra = np.radians(table["RA"].to_numpy(float))
+    dec = np.radians(table["DEC"].to_numpy(float))
+    return np.column_stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
 
 
-@contextlib.contextmanager
-def pybdsf_fit_progress(every: float = 0.1) -> Iterator[None]:
-    """Log PyBDSF's Gaussian fitting, its longest step, about every ``every`` of the islands.
-
-    PyBDSF (run ``quiet``, or writing to a log file) says how many islands it
-    found and, when all are fitted, how many Gaussians; on a large tile the
-    fitting between the two takes hours. This wraps ``bdsf.gausfit.Op_gausfit``
-    for the duration: its ``__call__`` learns the number of islands, and each
-    ``process_island`` run in this process (``ncores`` 1) reports one more done.
-    With ``ncores`` > 1 the islands are fitted in worker processes and only the
-    start and the end are logged. Without bdsf this does nothing.
-    """
-    from sdc1.logs import log_progress
-
-    try:
-        from bdsf.gausfit import Op_gausfit
-    except ImportError:  # pragma: no cover - bdsf is a dependency
-        yield
-        return
-    original_call, original_process = Op_gausfit.__call__, Op_gausfit.process_island
-    state: dict[str, Any] = {"done": 0, "total": 0, "progress": None}
-
-    def call(self: Any, img: Any) -> Any:
-        state.update(done=0, total=len(getattr(img, "islands", None) or []),
-                     progress=log_progress(log, "PyBDSF: islands fitted", every))
-        start = time.monotonic()
-        log.info("PyBDSF: fitting Gaussians to %d islands", state["total"])
-        result = original_call(self, img)
-        log.info("PyBDSF: %d islands fitted in %.1f s", state["total"], time.monotonic() - start)
-        state["total"] = 0
-        return result
-
-    def process_island(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original_process(self, *args, **kwargs)
-        if state["total"]:
-            state["done"] += 1
-            state["progress"](min(state["done"], state["total"]), state["total"])
-        return result
-
-    Op_gausfit.__call__, Op_gausfit.process_island = call, process_island
-    try:
-        yield
-    finally:
-        Op_gausfit.__call__, Op_gausfit.process_island = original_call, original_process
+def _chord(radius_deg: float) -> float:
+    """Chord length on the unit sphere of an angle of ``radius_deg`` degrees."""
+    return 2.0 * np.sin(np.radians(radius_deg) / 2.0)
 
 
-def find_sources_in_tile(
-    image_path: str | os.PathLike,
-    grid: BackgroundGrid,
-    tile: Tile,
-    settings: dict[str, Any],
-    *,
-    ncores: int = 1,
-    workdir: str | os.PathLike | None = None,
-    finder: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run PyBDSF on one tile with the global background; keep the core's sources.
+def agreement(
+    untiled: pd.DataFrame, tiled: pd.DataFrame, beam_deg: float, flux_tol: float = 0.01
+) -> float:
+    """Fraction of untiled sources that the tiled run found again.
 
     Parameters
     ----------
-    image_path : path-like
-        The full (primary-beam-corrected) image.
-    grid : BackgroundGrid
-        Background of the full image (:func:`sdc1.background.compute_background`).
-    tile : Tile
-        The tile; a tile covering the whole image is the untiled run.
-    settings : dict
-        PyBDSF options for :func:`sdc1.sourcefind.find_sources`.
-    ncores : int, optional
-        PyBDSF cores.
-    workdir : path-like, optional
-        Where the tile and its maps are written (a temporary folder, removed).
-    finder : callable, optional
-        Replaces :func:`sdc1.sourcefind.find_sources` (tests).
+    untiled, tiled : pandas.DataFrame
+        Source lists with ``RA``, ``DEC`` (degrees) and ``Total_flux``.
+    beam_deg : float
+        Beam size (degrees): a match lies within half of it.
+    flux_tol : float, optional
+        Largest relative difference of the integrated flux of a match.
 
     Returns
     -------
-    sources, gaussians : pandas.DataFrame
-        PyBDSF tables of the core's sources, Gaussian ``Xposn``/``Yposn`` in
-        full-image pixels.
+    float
+        1.0 when there are no untiled sources.
     """
-    fit_progress: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    if finder is None:
-        from sdc1.sourcefind import find_sources as finder
-
-        fit_progress = pybdsf_fit_progress()
-    image_path = Path(image_path)
-    shape = grid.shape
-    whole = tile.rows == (0, shape[0]) and tile.cols == (0, shape[1])
-    with fits.open(image_path) as hdul:
-        full_header = hdul[0].header.copy()
-    wcs = WCS(celestial_header(full_header))
-    with tempfile.TemporaryDirectory(prefix=f"sdc1-{tile.name}-", dir=workdir) as tmp:
-        tmp_dir = Path(tmp)
-        if whole:
-            target, header = image_path, full_header
-        else:
-            target = tmp_dir / f"{tile.name}.fits"
-            header, has_data = cut_tile(image_path, tile, target)
-            log.info("tile %s: %dx%d px cut from %s", tile.name, tile.shape[1], tile.shape[0], image_path.name)
-            if not has_data:
-                # Corners of a full SDC1 field lie where the primary beam is below
-                # min_pb: all blanked, and PyBDSF refuses such an image.
-                log.info("tile %s: every pixel is blanked: no sources", tile.name)
-                return empty_tables()
-        rows, cols = tile.slices()
-        mean_path, rms_path = tmp_dir / "mean.fits", tmp_dir / "rms.fits"
-        write_map(grid, "mean", header, rows, cols, mean_path)
-        write_map(grid, "rms", header, rows, cols, rms_path)
-        settings = dict(settings)
-        extra = dict(settings.pop("extra", None) or {})
-        extra.update(
-            {
-                # The shared maps, forced on: PyBDSF would otherwise decide per
-                # tile whether to use a map or a constant.
-                "rmsmean_map_filename": [
-                    _relative_to_image(mean_path, target),
-                    _relative_to_image(rms_path, target),
-                ],
-                "mean_map": "map",
-                # FDR thresholding depends on the number of pixels: a fixed
-                # threshold makes detection independent of the tile size.
-                "thresh": "hard",
-            }
-        )
-        log.info("tile %s: PyBDSF with %d cores on %dx%d px", tile.name, ncores, tile.shape[1], tile.shape[0])
-        start = time.monotonic()
-        with fit_progress:
-            sources, gaussians = finder(target, ncores=ncores, rms_map=True, extra=extra, **settings)
-        log.info("tile %s: PyBDSF found %d sources, %d Gaussians in %.1f s", tile.name, len(sources),
-                 len(gaussians), time.monotonic() - start)
-    if len(gaussians):
-        gaussians = gaussians.copy()
-        gaussians["Xposn"] = gaussians["Xposn"] + tile.cols[0]
-        gaussians["Yposn"] = gaussians["Yposn"] + tile.rows[0]
-    return select_core(sources, gaussians, tile, wcs, shape)
+    if len(untiled) == 0:
+        return 1.0
+    if len(tiled) == 0:
+        return 0.0
+    tree = cKDTree(_unit_vectors(tiled))
+    flux_t = tiled["Total_flux"].to_numpy(float)
+    flux_u = untiled["Total_flux"].to_numpy(float)
+    found = 0
+    radius = _chord(0.5 * beam_deg)
+    for i, near in enumerate(tree.query_ball_point(_unit_vectors(untiled), radius)):
+        if near and np.any(np.abs(flux_t[near] / flux_u[i] - 1.0) <= flux_tol):
+            found += 1
+    return found / len(untiled)
 
 
-def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Source and Gaussian tables of a tile where nothing can be found."""
-    return pd.DataFrame({"n_gaussians": pd.Series(dtype=np.int64)}), pd.DataFrame()
+def split_pairs(untiled: pd.DataFrame, tiled: pd.DataFrame, beam_deg: float) -> int:
+    """Pairs of tiled sources closer than 0.5 beam whose nearest untiled source is the same one.
 
+    Such a pair is a source split or duplicated by tiling.
 
-def profile_memory(
-    func: Callable[..., Any], *args: Any, interval: float = 0.5, **kwargs: Any
-) -> tuple[Any, np.ndarray]:
-    """Run ``func`` while memory-profiler samples the memory of this process and its children.
-
-    The PSS backend is used: memory-profiler's sampler is a forked child that
-    shares the parent's pages, and summing RSS would count those twice.
+    Parameters
+    ----------
+    untiled, tiled : pandas.DataFrame
+        Source lists with ``RA`` and ``DEC`` (degrees).
+    beam_deg : float
+        Beam size (degrees).
 
     Returns
     -------
-    retval : object
-        What ``func`` returned.
-    timeline : numpy.ndarray
-        ``(n, 2)``: seconds since the start, memory in MiB.
+    int
     """
-    from memory_profiler import memory_usage
-
-    samples, retval = memory_usage(
-        (func, args, kwargs),
-        interval=interval,
-        timestamps=True,
-        retval=True,
-        include_children=True,
-        backend="psutil_pss",
-    )
-    timeline = np.array([(t, m) for m, t in samples if m is not None], dtype=float).reshape(-1, 2)
-    if len(timeline):
-        timeline[:, 0] -= timeline[0, 0]
-    return retval, timeline
-
-
-def write_memory_timeline(timeline: np.ndarray, path: str | os.PathLike) -> None:
-    """Write a memory timeline as TSV (``s``, ``mem_mib``) atomically."""
-    table = pd.DataFrame({"s": np.round(timeline[:, 0], 3), "mem_mib": np.round(timeline[:, 1], 2)})
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, sep="\t", index=False)
+    if len(tiled) < 2 or len(untiled) == 0:
+        return 0
+    radius = _chord(0.5 * beam_deg)
+    pairs = cKDTree(_unit_vectors(tiled)).query_pairs(radius, output_type="ndarray")
+    if len(pairs) == 0:
+        return 0
+    distance, nearest = cKDTree(_unit_vectors(untiled)).query(_unit_vectors(tiled))
+    a, b = pairs[:, 0], pairs[:, 1]
+    same = (nearest[a] == nearest[b]) & (distance[a] < radius) & (distance[b] < radius)
+    # A genuine close pair resolved into two sources untiled is matched to two
+    # different untiled sources; only pairs sharing one are artefacts of tiling.
+    return int(same.sum())

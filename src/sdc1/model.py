@@ -1,0 +1,308 @@
+"""The trained classifier of one frequency: training, fallback, and its predictions table.
+
+:func:`train_frequency` fits the configured feature set and the single-frequency
+baseline side by side and returns a :class:`TrainedModel` (saved with joblib by the
+train step); :func:`predict_frequency` turns it and the probabilities into the
+predictions table of the predict step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sdc1.classify import (
+    CLASS_NAMES,
+    CLASSES,
+    ClassifierSettings,
+    feature_importances,
+    predict_classes,
+    train_and_predict,
+)
+from sdc1.io import atomic_path
+
+__all__ = [
+    "FALLBACK_CLASS",
+    "BASELINE_FEATURE_SET",
+    "Fallback",
+    "FeatureSetModel",
+    "TrainedModel",
+    "class_counts",
+    "fallback_reason",
+    "feature_sets",
+    "load_model",
+    "predict_frequency",
+    "predictions_for",
+    "save_model",
+    "train_frequency",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Class given to every source of a frequency where no classifier can be trained: star-forming
+#: galaxies are about 95% of SDC1 sources, and "everything SFG" is the ``all_sfg`` baseline
+#: that every score file reports anyway. (A model from another frequency is not used: its
+#: features are named after its own frequency and counterparts.)
+FALLBACK_CLASS: int = 3
+
+#: Feature set of the published solution's single-frequency approach, always trained
+#: beside the configured one as the baseline.
+BASELINE_FEATURE_SET: str = "single"
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Why every source of a frequency gets :data:`FALLBACK_CLASS` (no classifier trained).
+
+    Attributes
+    ----------
+    class_ : int
+        The class every source gets.
+    reason : str
+        One line, from :func:`fallback_reason`.
+    """
+
+    class_: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The score file's ``classification.fallback`` entry: ``{"class", "reason"}``."""
+        return {"class": self.class_, "reason": self.reason}
+
+
+@dataclass
+class FeatureSetModel:
+    """The classifier of one feature set.
+
+    Attributes
+    ----------
+    model : CalibratedClassifierCV or None
+        The calibrated forest fitted on every labelled training-area source
+        (None where the labels cannot support one, see :func:`sdc1.classify.fit_classifier`).
+    columns : list of str
+        Feature columns, in the model's order.
+    importances : dict
+        Feature -> mean impurity importance, most important first (empty without a model).
+    decision_weights : list of float
+        Per-class weights of the probabilities for the class decision
+        (:func:`sdc1.classify.predict_classes`); ones for ``argmax``.
+    """
+
+    model: Any | None
+    columns: list[str]
+    importances: dict[str, float]
+    decision_weights: list[float]
+
+
+@dataclass
+class TrainedModel:
+    """Everything the train step learnt for one frequency.
+
+    Attributes
+    ----------
+    freq : int
+        Frequency in MHz.
+    primary : str
+        The configured feature set (``classifier.features``): its classes are submitted.
+    feature_sets : dict
+        Feature set name -> :class:`FeatureSetModel`; the primary one first, then
+        :data:`BASELINE_FEATURE_SET` (one entry when they are the same).
+    n_labelled : int
+        Labelled sources inside the training area (the training set).
+    fallback : Fallback or None
+        Set where the primary feature set has no model and every source gets the
+        fallback class.
+    """
+
+    freq: int
+    primary: str
+    feature_sets: dict[str, FeatureSetModel]
+    n_labelled: int
+    fallback: Fallback | None = None
+
+    @property
+    def primary_model(self) -> FeatureSetModel:
+        """The :class:`FeatureSetModel` of the primary feature set."""
+        return self.feature_sets[self.primary]
+
+
+def feature_sets(primary: str) -> tuple[str, ...]:
+    """The feature sets trained for ``primary``: it, then the baseline (no duplicate)."""
+    return tuple(dict.fromkeys((primary, BASELINE_FEATURE_SET)))
+
+
+def fallback_reason(true_class: np.ndarray | pd.Series, freq: int, min_members: int) -> str:
+    """Say why no classifier can be trained from a frequency's labelled training-area sources.
+
+    Parameters
+    ----------
+    true_class : array-like
+        True classes of the labelled sources inside the training area (NaN entries are ignored).
+    freq : int
+        Frequency in MHz, for the message.
+    min_members : int
+        Fewest members a class needs to be trained on (``classifier.calibration_folds``,
+        see :func:`sdc1.classify.fit_classifier`).
+
+    Returns
+    -------
+    str
+        One line, e.g. ``"no labelled sources in the 1400 MHz training area"``.
+    """
+    labels = pd.Series(np.asarray(true_class, dtype=float)).dropna().astype(int)
+    if len(labels) == 0:
+        return f"no labelled sources in the {freq} MHz training area"
+    counts = ", ".join(
+        f"{CLASS_NAMES.get(c, c)} {n}" for c, n in labels.value_counts().sort_index().items()
+    )
+    return (
+        f"{len(labels)} labelled sources in the {freq} MHz training area ({counts}): fewer than "
+        f"two classes with at least {min_members} members (classifier.calibration_folds)"
+    )
+
+
+def _fallback(table: pd.DataFrame, freq: int, min_members: int) -> Fallback:
+    training = table["in_training_area"].astype(bool) & table["true_class"].notna()
+    reason = fallback_reason(table.loc[training, "true_class"], freq, min_members)
+    return Fallback(FALLBACK_CLASS, reason)
+
+
+def train_frequency(
+    table: pd.DataFrame, freq: int, settings: ClassifierSettings, n_jobs: int = 1
+) -> tuple[TrainedModel, pd.DataFrame]:
+    """Train the configured and the single-frequency models of one frequency.
+
+    Where the configured feature set gets no model (no labelled sources in the
+    training area, or fewer than two classes with enough members), the result's
+    ``fallback`` says so and why, and a warning is logged.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        This frequency's rows of the feature table joined with their labels
+        (``true_class``, ``in_training_area``).
+    freq : int
+        Frequency in MHz.
+    settings : ClassifierSettings
+        ``config.classifier``.
+    n_jobs : int, optional
+        Parallel jobs of the forests.
+
+    Returns
+    -------
+    model : TrainedModel
+        The models of both feature sets, their importances and decision weights.
+    probabilities : pandas.DataFrame
+        ``id``, per feature set ``p1_<set>``, ``p2_<set>``, ``p3_<set>``, and
+        ``out_of_fold`` for every row (out-of-fold where labelled).
+    """
+    from sdc1.features import feature_columns
+
+    out = pd.DataFrame({"id": table["id"].to_numpy()})
+    models: dict[str, FeatureSetModel] = {}
+    n_labelled = 0
+    for feature_set in feature_sets(settings.features):
+        columns = feature_columns(table, freq, feature_set)
+        model, probs, labelled, weights = train_and_predict(table, columns, settings, n_jobs)
+        models[feature_set] = FeatureSetModel(
+            model, columns, feature_importances(model, columns), weights.tolist()
+        )
+        for i, cls in enumerate(CLASSES):
+            out[f"p{cls}_{feature_set}"] = probs[:, i]
+        # Column position matters for byte-identical tables: reassigned after each set.
+        out["out_of_fold"] = labelled
+        n_labelled = int(labelled.sum())
+    trained = TrainedModel(freq, settings.features, models, n_labelled)
+    if trained.primary_model.model is None:
+        trained.fallback = _fallback(table, freq, settings.calibration_folds)
+        logger.warning(
+            "%d MHz: no classifier: every source falls back to class %d (SFG): %s",
+            freq,
+            FALLBACK_CLASS,
+            trained.fallback.reason,
+        )
+    return trained, out
+
+
+def predictions_for(
+    probabilities: pd.DataFrame, feature_set: str, weights: list[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class and ``(n, 3)`` probabilities of one feature set from :func:`train_frequency`'s table.
+
+    ``weights`` are the feature set's decision weights (:attr:`FeatureSetModel.decision_weights`).
+    """
+    probs = probabilities[[f"p{c}_{feature_set}" for c in CLASSES]].to_numpy(float)
+    return predict_classes(probs, None if weights is None else np.asarray(weights)), probs
+
+
+def predict_frequency(
+    catalogue: pd.DataFrame, probabilities: pd.DataFrame, model: TrainedModel
+) -> pd.DataFrame:
+    """The predictions table: catalogue, probabilities, and each feature set's classes.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        The calibrated catalogue (SDC1 columns and measured extras).
+    probabilities : pandas.DataFrame
+        :func:`train_frequency`'s probabilities table.
+    model : TrainedModel
+        The train step's model (feature sets and decision weights).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``catalogue`` joined with ``probabilities`` on ``id``, plus per feature set
+        ``class_<set>`` and ``confidence_<set>`` (top-class probability), and
+        ``class``: the primary feature set's classes (the submission's).
+    """
+    if model.fallback is not None:
+        logger.warning(
+            "no classifier for %s MHz (%s): every source is class %d",
+            model.freq,
+            model.fallback.reason,
+            model.fallback.class_,
+        )
+    table = catalogue.merge(probabilities, on="id", validate="1:1")
+    for feature_set, trained in model.feature_sets.items():
+        logger.info("%s features: decision weights %s", feature_set, trained.decision_weights)
+        classes, probs = predictions_for(table, feature_set, trained.decision_weights)
+        table[f"class_{feature_set}"] = classes
+        table[f"confidence_{feature_set}"] = probs.max(axis=1) if len(probs) else []
+    table["class"] = table[f"class_{model.primary}"]
+    return table
+
+
+def class_counts(classes: np.ndarray | pd.Series) -> dict[int, int]:
+    """Number of sources of each class of :data:`sdc1.classify.CLASSES`."""
+    classes = np.asarray(classes)
+    return {c: int((classes == c).sum()) for c in CLASSES}
+
+
+def save_model(model: TrainedModel, path: str | os.PathLike) -> None:
+    """Write ``model`` with joblib, atomically."""
+    import joblib
+
+    with atomic_path(path) as tmp:
+        joblib.dump(model, tmp)
+
+
+def load_model(path: str | os.PathLike) -> TrainedModel:
+    """Read a model written by :func:`save_model`.
+
+    Raises
+    ------
+    TypeError
+        When the file holds something else (e.g. a dict from before :class:`TrainedModel`).
+    """
+    import joblib
+
+    model = joblib.load(path)
+    if not isinstance(model, TrainedModel):
+        raise TypeError(f"{path}: not a TrainedModel but {type(model).__name__}; retrain")
+    return model

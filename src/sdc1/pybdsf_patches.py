@@ -1,0 +1,100 @@
+"""Every reach into PyBDSF's internals, in one place.
+
+PyBDSF's public interface is ``bdsf.process_image`` and the returned image's
+``write_catalog``. The workflow needs two things it does not offer:
+
+- progress of the Gaussian fitting, its longest step: :func:`pybdsf_fit_progress`
+  wraps ``bdsf.gausfit.Op_gausfit.__call__`` and ``Op_gausfit.process_island``
+  while it is active;
+- removing PyBDSF's log file, which its ``"PyBDSF"`` logger keeps open:
+  :func:`close_pybdsf_log`.
+
+Both depend on PyBDSF's internals (checked for 1.14 by
+``tests/unit/test_pybdsf_patches.py``, which fails when an upgrade changes them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from sdc1.logs import log_progress
+
+__all__ = ["PYBDSF_LOGGER", "close_pybdsf_log", "pybdsf_fit_progress"]
+
+#: Name of the logger PyBDSF's ``mylogger.init_logger`` attaches its log file to.
+PYBDSF_LOGGER = "PyBDSF"
+
+
+def close_pybdsf_log() -> None:
+    """Detach PyBDSF's file handlers so that its temporary log file can be removed."""
+    logger = logging.getLogger(PYBDSF_LOGGER)
+    for handler in list(logger.handlers):
+        handler.close()
+        logger.removeHandler(handler)
+
+
+@dataclass
+class _FitState:
+    """Islands of the current ``Op_gausfit`` call, and those fitted so far."""
+
+    total: int = 0
+    done: int = 0
+    progress: Callable[[int, int], None] | None = None
+
+
+@contextlib.contextmanager
+def pybdsf_fit_progress(logger: logging.Logger, every: float = 0.1) -> Iterator[None]:
+    """Log PyBDSF's Gaussian fitting about every ``every`` of the islands, while active.
+
+    PyBDSF (run ``quiet``, or writing to a log file) says how many islands it
+    found and, when all are fitted, how many Gaussians; on a large tile the
+    fitting between the two takes hours. For the duration of the block,
+    ``Op_gausfit.__call__(self, img)`` learns the number of islands from
+    ``img.islands`` and each ``Op_gausfit.process_island`` run in this process
+    (``ncores`` 1) reports one more done. With ``ncores`` > 1 the islands are
+    fitted in worker processes and only the start and the end are logged.
+    Without bdsf this does nothing. The originals are restored on exit, also
+    when the block raises.
+
+    Parameters
+    ----------
+    logger : logging.Logger
+        Where the progress goes.
+    every : float, optional
+        Fraction of the islands between two progress lines.
+    """
+    try:
+        from bdsf.gausfit import Op_gausfit
+    except ImportError:  # pragma: no cover - bdsf is a dependency
+        yield
+        return
+    original_call, original_process = Op_gausfit.__call__, Op_gausfit.process_island
+    state = _FitState()
+
+    def call(self: Any, img: Any) -> Any:
+        state.done = 0
+        state.total = len(getattr(img, "islands", None) or [])
+        state.progress = log_progress(logger, "PyBDSF: islands fitted", every)
+        start = time.monotonic()
+        logger.info("PyBDSF: fitting Gaussians to %d islands", state.total)
+        result = original_call(self, img)
+        logger.info("PyBDSF: %d islands fitted in %.1f s", state.total, time.monotonic() - start)
+        state.total = 0
+        return result
+
+    def process_island(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original_process(self, *args, **kwargs)
+        if state.total and state.progress is not None:
+            state.done += 1
+            state.progress(min(state.done, state.total), state.total)
+        return result
+
+    Op_gausfit.__call__, Op_gausfit.process_island = call, process_island
+    try:
+        yield
+    finally:
+        Op_gausfit.__call__, Op_gausfit.process_island = original_call, original_process
