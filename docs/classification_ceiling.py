@@ -1,4 +1,5 @@
-"""How well the SDC1 classes separate on the *true* source properties: the ceiling of any catalogue.
+"""How well the SDC1 classes separate on the *true* source properties: the ceiling of any
+catalogue.
 
 Trains the workflow's calibrated random forest (default ``config.classifier`` settings) on
 the real 560 MHz training truth, 5-fold stratified cross-validation, once per feature
@@ -43,7 +44,8 @@ FEATURE_SETS: dict[str, list[str]] = {
 
 
 def truth_table(folder: Path) -> pd.DataFrame:
-    """560 MHz training truth with the true 560-1400 MHz spectral index where the source is in both."""
+    """560 MHz training truth with the true 560-1400 MHz spectral index where the source is in
+    both."""
     b1 = read_sdc1_catalogue(folder / "TrainingSet_B1_v2_ML.txt", skiprows=18)
     b2 = read_sdc1_catalogue(folder / "TrainingSet_B2_v2_ML.txt", skiprows=18)
     table = b1.merge(b2[["id", "flux"]], on="id", how="left", suffixes=("", "_1400"))
@@ -68,7 +70,8 @@ def main(folder: Path) -> None:
     table = truth_table(folder)
     both = table[table["alpha"].notna()]
     print(
-        f"560 MHz training truth: {len(table)} sources, {len(both)} also in the 1400 MHz training truth"
+        f"560 MHz training truth: {len(table)} sources, "
+        f"{len(both)} also in the 1400 MHz training truth"
     )
     print("| true features | sources | macro F1 | F1 SS-AGN / FS-AGN / SFG |")
     print("|---|---|---|---|")
@@ -77,7 +80,8 @@ def main(folder: Path) -> None:
         metrics = cross_validated_metrics(sample, columns)
         f1 = [metrics["per_class"][k]["f1"] for k in ("ss_agn", "fs_agn", "sfg")]
         print(
-            f"| {name} | {len(sample)} | {metrics['macro_f1']:.2f} | {' / '.join(f'{v:.2f}' for v in f1)} |"
+            f"| {name} | {len(sample)} | {metrics['macro_f1']:.2f} | "
+            f"{' / '.join(f'{v:.2f}' for v in f1)} |"
         )
 
 

@@ -1,6 +1,7 @@
 """Make docs/macro_f1.png: accuracy (what the SDC class term rewards) against macro F1.
 
-Usage (after `make run`): .venv/bin/python docs/macro_f1_figure.py [results/synthetic] [docs/macro_f1.png]
+Usage (after `make run`):
+    .venv/bin/python docs/macro_f1_figure.py [results/synthetic] [docs/macro_f1.png]
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ validate(config, schema="../config/schema.yaml")
 
 FREQUENCIES = (560, 1400, 9200)
 # Settings of `sourcefind` that shape the tile plan, not PyBDSF's run.
-TILING_KEYS = ("tile_size", "tile_overlap", "job_mem_mb", "max_tile_work")
+TILING_KEYS = ("tile_size", "tile_overlap", "job_mem_mb", "max_tile_work", "tile_jobs")
 
 
 def datasets_of_kind(kind: str) -> str:

@@ -80,45 +80,74 @@ else:
         script:
             "../scripts/plan_tiles.py"
 
-    rule find_sources_tile:
-        input:
-            image="results/{dataset}/pbcor/{freq}mhz.fits",
-            background="results/{dataset}/background/{freq}mhz.npz",
-            plan="results/{dataset}/tiles/{freq}mhz/tiles.json",
-        output:
-            sources="results/{dataset}/tiles/{freq}mhz/{tile}.parquet",
-            gaussians="results/{dataset}/tiles/{freq}mhz/{tile}_gaussians.parquet",
-            memory="benchmarks/{dataset}/find_sources_tile/{freq}_{tile}.memory.tsv",
-        log:
-            "logs/{dataset}/find_sources_tile/{freq}_{tile}.log",
-        benchmark:
-            "benchmarks/{dataset}/find_sources_tile/{freq}_{tile}.tsv"
-        conda:
-            "../envs/sdc1.yaml"
-        threads: 1
-        resources:
-            mem_mb=get_tile_mem_mb,
-            runtime=120,
-        params:
-            pybdsf=get_pybdsf_settings(),
-        script:
-            "../scripts/find_sources.py"
+    if config["sourcefind"]["tile_jobs"] == "image":
 
-    rule merge_tiles:
-        input:
-            unpack(get_planned_tiles),
-        output:
-            sources="results/{dataset}/sources/{freq}mhz.parquet",
-            gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
-        log:
-            "logs/{dataset}/merge_tiles/{freq}.log",
-        benchmark:
-            "benchmarks/{dataset}/merge_tiles/{freq}.tsv"
-        conda:
-            "../envs/sdc1.yaml"
-        threads: 1
-        resources:
-            mem_mb=2000,
-            runtime=30,
-        script:
-            "../scripts/merge_tiles.py"
+        rule find_sources_tiles:
+            input:
+                image="results/{dataset}/pbcor/{freq}mhz.fits",
+                background="results/{dataset}/background/{freq}mhz.npz",
+                plan="results/{dataset}/tiles/{freq}mhz/tiles.json",
+            output:
+                sources="results/{dataset}/sources/{freq}mhz.parquet",
+                gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+                memory="benchmarks/{dataset}/find_sources_tiles/{freq}.memory.tsv",
+            log:
+                "logs/{dataset}/find_sources_tiles/{freq}.log",
+            benchmark:
+                "benchmarks/{dataset}/find_sources_tiles/{freq}.tsv"
+            conda:
+                "../envs/sdc1.yaml"
+            threads: workflow.cores
+            resources:
+                # The tiles running at once share this; a node-sized job (profiles/slurm) sets more.
+                mem_mb=config["sourcefind"]["job_mem_mb"],
+                runtime=240,
+            params:
+                pybdsf=get_pybdsf_settings(),
+            script:
+                "../scripts/find_sources_tiles.py"
+
+    else:
+
+        rule find_sources_tile:
+            input:
+                image="results/{dataset}/pbcor/{freq}mhz.fits",
+                background="results/{dataset}/background/{freq}mhz.npz",
+                plan="results/{dataset}/tiles/{freq}mhz/tiles.json",
+            output:
+                sources="results/{dataset}/tiles/{freq}mhz/{tile}.parquet",
+                gaussians="results/{dataset}/tiles/{freq}mhz/{tile}_gaussians.parquet",
+                memory="benchmarks/{dataset}/find_sources_tile/{freq}_{tile}.memory.tsv",
+            log:
+                "logs/{dataset}/find_sources_tile/{freq}_{tile}.log",
+            benchmark:
+                "benchmarks/{dataset}/find_sources_tile/{freq}_{tile}.tsv"
+            conda:
+                "../envs/sdc1.yaml"
+            threads: 1
+            resources:
+                mem_mb=get_tile_mem_mb,
+                runtime=120,
+            params:
+                pybdsf=get_pybdsf_settings(),
+            script:
+                "../scripts/find_sources.py"
+
+        rule merge_tiles:
+            input:
+                unpack(get_planned_tiles),
+            output:
+                sources="results/{dataset}/sources/{freq}mhz.parquet",
+                gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+            log:
+                "logs/{dataset}/merge_tiles/{freq}.log",
+            benchmark:
+                "benchmarks/{dataset}/merge_tiles/{freq}.tsv"
+            conda:
+                "../envs/sdc1.yaml"
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=30,
+            script:
+                "../scripts/merge_tiles.py"

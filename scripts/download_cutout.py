@@ -1,4 +1,5 @@
-"""Snakemake entry point: fetch a real SDC1 cutout, its primary beam and truth (mirror first, md5-checked)."""
+"""Snakemake entry point: fetch a real SDC1 cutout, its primary beam and truth (mirror first,
+md5-checked)."""
 
 from sdc1.download import DatasetFiles, download_cutout
 from sdc1.logs import job_log

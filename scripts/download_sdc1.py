@@ -1,4 +1,5 @@
-"""Snakemake entry point: fetch one frequency of the official SDC1 data (mirror first, resumable, checked)."""
+"""Snakemake entry point: fetch one frequency of the official SDC1 data (mirror first, resumable,
+checked)."""
 
 from sdc1.download import DatasetFiles, download_sdc1
 from sdc1.logs import job_log

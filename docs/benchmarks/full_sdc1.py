@@ -1,26 +1,27 @@
 """The benchmark record of a workflow run, built from the run's own files.
 
-    python docs/benchmarks/full_sdc1.py RUN_DIR --snakemake-args "--configfile config/config.yaml \\
-        config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json
+    python docs/benchmarks/full_sdc1.py RUN_DIR --snakemake-args "--configfile \\
+        config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json
 
 (``make bench-full``). Nothing in the record is typed by hand:
 
 - the jobs, their wildcards, threads, benchmark files and dependencies come from Snakemake itself:
-  the venv's Snakemake builds the run's DAG in ``RUN_DIR`` with the run's own config arguments and prints
-  it as ``--d3dag`` JSON, extended (see ``DAG_DRIVER``) because the stock ``--d3dag`` holds only each
-  job's rule and the edges whose upstream job still has to run;
-- each job's wall time, CPU time and peak memory come from its Snakemake benchmark file (columns ``s``,
-  ``cpu_time``, ``max_rss`` in MB); a job without one yet is listed under ``missing`` and the record
-  says it is partial (``"complete": false``);
+  the venv's Snakemake builds the run's DAG in ``RUN_DIR`` with the run's own config arguments and
+  prints it as ``--d3dag`` JSON, extended (see ``DAG_DRIVER``) because the stock ``--d3dag`` holds
+  only each job's rule and the edges whose upstream job still has to run;
+- each job's wall time, CPU time and peak memory come from its Snakemake benchmark file (columns
+  ``s``, ``cpu_time``, ``max_rss`` in MB); a job without one yet is listed under ``missing`` and
+  the record says it is partial (``"complete": false``);
 - the scores come from ``results/<dataset>/scores/<freq>mhz.json``;
-- ``schedule`` replays the measured jobs with :func:`sdc1.schedule.list_schedule` on one and on three
-  32-core, 90 GB nodes.
+- ``schedule`` replays the measured jobs with :func:`sdc1.schedule.list_schedule` on one and on
+  three 32-core, 90 GB nodes.
 
-The DAG is built without ``--forceall``: a checkpoint that must (re)run hides the jobs downstream of it
-(Snakemake learns them only from its output), so with ``--forceall`` the tile jobs of a finished run
-would vanish. A checkpoint that has not run yet is listed under ``unresolved_checkpoints``, and a job
-that has a benchmark file but would run again (outputs out of date, or config arguments other than the
-run's) under ``stale``; either also makes the record partial.
+The DAG is built without ``--forceall``: a checkpoint that must (re)run hides the jobs downstream
+of it (Snakemake learns them only from its output), so with ``--forceall`` the tile jobs of a
+finished run would vanish. A checkpoint that has not run yet is listed under
+``unresolved_checkpoints``, and a job that has a benchmark file but would run again (outputs out of
+date, or config arguments other than the run's) under ``stale``; either also makes the record
+partial.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from typing import Any
 from sdc1.schedule import Job, Node, list_schedule
 
 #: Runs Snakemake's own command line with ``DAG.d3dag`` extended: each node also carries the job's
-#: wildcards, benchmark file, threads, whether it is a checkpoint and whether it needs to run, and every
-#: dependency is an edge (the stock method drops those on jobs that need not run).
+#: wildcards, benchmark file, threads, whether it is a checkpoint and whether it needs to run, and
+#: every dependency is an edge (the stock method drops those on jobs that need not run).
 DAG_DRIVER = """
 import json, sys
 from snakemake.cli import main
@@ -59,7 +60,8 @@ def d3dag(self, max_jobs=None):
         for job in self.jobs
     ]
     edges = [
-        {"u": self.jobid(dep), "v": self.jobid(job)} for job in self.jobs for dep in self.dependencies[job]
+        {"u": self.jobid(dep), "v": self.jobid(job)}
+        for job in self.jobs for dep in self.dependencies[job]
     ]
     print(json.dumps({"nodes": nodes, "edges": edges}))
 
@@ -69,8 +71,8 @@ main(sys.argv[1:])
 
 #: Nodes of the scheduling what-ifs: 32 cores and 90 GB each.
 NODE = Node(cores=32, mem_mb=90000)
-#: Threads Snakemake may give a job while printing the DAG: above any rule's ``threads:``, so that each
-#: job reports its own rather than the DAG printer's default core count.
+#: Threads Snakemake may give a job while printing the DAG: above any rule's ``threads:``, so that
+#: each job reports its own rather than the DAG printer's default core count.
 DAG_CORES = 4096
 
 
@@ -89,7 +91,8 @@ class DagJob:
 
     @property
     def name(self) -> str:
-        """``rule[key=value,...]``, without the ``dataset`` wildcard that every job of a record shares."""
+        """``rule[key=value,...]``, without the ``dataset`` wildcard that every job of a record
+        shares."""
         label = wildcard_label(self.wildcards)
         return f"{self.rule}[{label}]" if label else self.rule
 
@@ -109,7 +112,8 @@ def natural_key(text: str) -> tuple:
 def dag_command(snakemake_args: Sequence[str]) -> list[str]:
     """The command printing the extended d3dag JSON (run inside the run folder).
 
-    Our options come first: a ``--cores`` in ``snakemake_args`` wins, and targets after ``--`` stay last.
+    Our options come first: a ``--cores`` in ``snakemake_args`` wins, and targets after ``--`` stay
+    last.
     """
     ours = ["--cores", str(DAG_CORES), "--quiet", "--d3dag"]
     return [sys.executable, "-c", DAG_DRIVER, *ours, *snakemake_args]
@@ -129,7 +133,8 @@ def load_dag(run_dir: Path, snakemake_args: Sequence[str]) -> dict[str, Any]:
 
 
 def parse_dag(d3dag: Mapping[str, Any]) -> list[DagJob]:
-    """Jobs of an extended d3dag JSON (``{"nodes": [{"id", "value": {...}}], "edges": [{"u", "v"}]}``).
+    """Jobs of an extended d3dag JSON
+    (``{"nodes": [{"id", "value": {...}}], "edges": [{"u", "v"}]}``).
 
     An edge ``u -> v`` means job ``v`` needs job ``u``.
     """
@@ -194,8 +199,8 @@ def read_benchmark(path: Path) -> dict[str, float | None] | None:
 def measured_ancestors(job: DagJob, by_id: Mapping[int, DagJob], measured: set[int]) -> set[int]:
     """The nearest measured jobs that ``job`` needs, looking through unmeasured ones.
 
-    Keeps the order of measured jobs when a job between them has no measurement (missing, or a target
-    rule without a benchmark).
+    Keeps the order of measured jobs when a job between them has no measurement (missing, or a
+    target rule without a benchmark).
     """
     found: set[int] = set()
     stack, seen = list(job.deps), set()
@@ -212,7 +217,8 @@ def measured_ancestors(job: DagJob, by_id: Mapping[int, DagJob], measured: set[i
 
 
 def read_scores(run_dir: Path, dataset: str) -> dict[str, dict[str, Any]]:
-    """Per-frequency scores from ``results/<dataset>/scores/<freq>mhz.json`` (see :mod:`sdc1.score`)."""
+    """Per-frequency scores from ``results/<dataset>/scores/<freq>mhz.json``
+    (see :mod:`sdc1.score`)."""
     frequencies = {}
     for path in (run_dir / "results" / dataset / "scores").glob("*mhz.json"):
         result = json.loads(path.read_text())
@@ -244,7 +250,8 @@ def infer_dataset(jobs: Sequence[DagJob]) -> str:
 def build_record(
     d3dag: Mapping[str, Any], run_dir: Path, *, dataset: str | None = None, command: str = ""
 ) -> dict[str, Any]:
-    """The benchmark record of the run in ``run_dir`` whose DAG is ``d3dag`` (see the module docstring)."""
+    """The benchmark record of the run in ``run_dir`` whose DAG is ``d3dag`` (see the module
+    docstring)."""
     dag_jobs = parse_dag(d3dag)
     dataset = dataset or infer_dataset(dag_jobs)
     by_id = {job.jobid: job for job in dag_jobs}
@@ -262,8 +269,8 @@ def build_record(
             continue
         measurements[job.jobid] = bench
         if job.needrun:
-            # Measured, but Snakemake would run it again (outputs gone or out of date, or other config
-            # arguments than the run's): the measurement is from an earlier run.
+            # Measured, but Snakemake would run it again (outputs gone or out of date, or other
+            # config arguments than the run's): the measurement is from an earlier run.
             stale.append(job.name)
     unresolved = sorted(job.name for job in dag_jobs if job.checkpoint and job.needrun)
 
@@ -288,7 +295,8 @@ def build_record(
             wall_s=measurements[i]["wall_s"],
             cpu_s=measurements[i]["cpu_s"] or 0.0,
             threads=by_id[i].threads,
-            # Unknown memory (Snakemake could not measure it) must not stop the schedule; it stays None above.
+            # Unknown memory (Snakemake could not measure it) must not stop the schedule; it stays
+            # None above.
             max_rss_mb=measurements[i]["max_rss_mb"] or 0.0,
             deps=tuple(sorted(by_id[d].name for d in measured_ancestors(by_id[i], by_id, have))),
         )
@@ -409,7 +417,8 @@ def format_table(record: Mapping[str, Any]) -> str:
         rss = [j["max_rss_mb"] for j in jobs if j["max_rss_mb"] is not None]
         lines.append(
             f"{rule:<20} {len(jobs):>5} {sum(j['wall_s'] for j in jobs):>10.1f} "
-            f"{sum(j['cpu_s'] or 0.0 for j in jobs):>10.1f} {max(rss) if rss else float('nan'):>11.1f}"
+            f"{sum(j['cpu_s'] or 0.0 for j in jobs):>10.1f} "
+            f"{max(rss) if rss else float('nan'):>11.1f}"
         )
     totals, schedule = record["totals"], record["schedule"]
     lines.append(
@@ -422,17 +431,20 @@ def format_table(record: Mapping[str, Any]) -> str:
     else:
         lines.append(
             f"list schedule on {NODE.cores}-core {NODE.mem_mb / 1000:g} GB nodes: "
-            f"one {schedule['one_node_32_cores_wall_s']} s, three {schedule['three_nodes_32_cores_wall_s']} s"
+            f"one {schedule['one_node_32_cores_wall_s']} s, "
+            f"three {schedule['three_nodes_32_cores_wall_s']} s"
         )
     for freq, scores in record["frequencies"].items():
         lines.append(
             f"{freq} MHz: score {scores['score']}, {scores['n_det']} detections, "
-            f"{scores['n_match']} matches, {scores['n_false']} false, macro F1 {scores['macro_f1']}"
+            f"{scores['n_match']} matches, {scores['n_false']} false, "
+            f"macro F1 {scores['macro_f1']}"
         )
     for freq, tiles in record.get("tiles", {}).items():
         lines.append(
-            f"{freq} MHz tiles: {tiles['tiles']} jobs, {tiles['cpu_s']} CPU s, longest {tiles['max_cpu_s']} CPU s "
-            f"({tiles['longest']}), {tiles['max_cpu_share'] or 0:.1%} of the tiles' CPU time (goal <= "
+            f"{freq} MHz tiles: {tiles['tiles']} jobs, {tiles['cpu_s']} CPU s, "
+            f"longest {tiles['max_cpu_s']} CPU s ({tiles['longest']}), "
+            f"{tiles['max_cpu_share'] or 0:.1%} of the tiles' CPU time (goal <= "
             f"{GOALS['max_tile_cpu_share']:.0%}); peak {tiles['max_rss_mb']} MB"
         )
     for name, goal in record.get("goals", {}).items():

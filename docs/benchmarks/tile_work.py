@@ -109,12 +109,13 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(
-        f"{'tile':14s} {'ncores':>6s} {'wall s':>8s} {'CPU s':>8s} {'valid px':>10s} {'bright px':>10s} {'sources':>8s}"
+        f"{'tile':14s} {'ncores':>6s} {'wall s':>8s} {'CPU s':>8s} {'valid px':>10s} "
+        f"{'bright px':>10s} {'sources':>8s}"
     )
     for row in rows:
         print(
-            f"{row['tile']:14s} {row['ncores']:6d} {row['wall_s']:8.1f} {row['cpu_s']:8.1f} {row['valid']:10d} "
-            f"{row['bright']:10d} {row['n_sources']:8d}"
+            f"{row['tile']:14s} {row['ncores']:6d} {row['wall_s']:8.1f} {row['cpu_s']:8.1f} "
+            f"{row['valid']:10d} {row['bright']:10d} {row['n_sources']:8d}"
         )
     single = [r for r in rows if r["ncores"] == args.ncores[0]]
     if len(single) >= 2:

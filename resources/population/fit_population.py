@@ -23,14 +23,15 @@ What is fitted (see ``sdc1.simulate.population`` for how it is used):
 * conditional quantile tables of log10 intrinsic size, axis ratio, core fraction,
   centroid offset and PA per class and per bin of log10 flux (both catalogues, IDs
   de-duplicated);
-* spectral indices: empirical quantiles (and mean, sd) per class of alpha(560-1400) over sources in both
-  the B1 and B2 training catalogues, and of alpha(1400-9200) over B2 and B5 (fallback
-  to the former with fewer than 5 pairs);
+* spectral indices: empirical quantiles (and mean, sd) per class of alpha(560-1400) over
+  sources in both the B1 and B2 training catalogues, and of alpha(1400-9200) over B2 and
+  B5 (fallback to the former with fewer than 5 pairs);
 * core_frac_beta: core fraction scales as (freq/560)^beta (median over AGN pairs);
 * extended flag: logistic in log10(intrinsic size / pixel) per class, over all four
   catalogues;
-* selection: logistic in log10(flux x primary beam x peak/flux after the beam) at 560 MHz from which cutout-truth
-  sources appear in the B1 training truth; the 1400 and 9200 MHz thresholds are set so
+* selection: logistic in log10(flux x primary beam x peak/flux after the beam) at 560 MHz
+  from which cutout-truth sources appear in the B1 training truth; the 1400 and 9200 MHz
+  thresholds are set so
   that the expected number of selected sources in each training area equals the real
   count (same logistic width).
 """
@@ -250,7 +251,8 @@ def main() -> None:
     near = x > -6.5
     mid560, width = logistic_fit(x[near].to_numpy(), y[near])
     params = {
-        "description": "SDC1-like population fitted by resources/population/fit_population.py to the SDC1 truth catalogues",
+        "description": "SDC1-like population fitted by resources/population/fit_population.py "
+        "to the SDC1 truth catalogues",
         "reference_freq_mhz": 560,
         "min_flux_jy": MIN_FLUX,
         "switch_flux_jy": SWITCH_FLUX,

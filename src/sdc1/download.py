@@ -343,7 +343,8 @@ def part_path(dest: str | os.PathLike) -> Path:
 
 
 def read_sidecar(dest: str | os.PathLike) -> dict[str, Any] | None:
-    """Return the recorded ``{"md5", "size", ...}`` of ``dest``, or ``None`` if absent or unreadable."""
+    """Return the recorded ``{"md5", "size", ...}`` of ``dest``, or ``None`` if absent or
+    unreadable."""
     try:
         record = json.loads(sidecar_path(dest).read_text())
     except (OSError, ValueError):
@@ -583,8 +584,8 @@ def _isatty(stream: Any) -> bool:
 def _byte_progress(
     name: str, offset: int, total: int | None, every: float = 0.1, step: int = 256 << 20
 ):
-    """``report(done, final=False)``: log download progress about every ``every`` of ``total`` bytes
-    (every ``step`` bytes when the total is unknown), and once more at the end."""
+    """``report(done, final=False)``: log download progress about every ``every`` of ``total``
+    bytes (every ``step`` bytes when the total is unknown), and once more at the end."""
     mib = 1 << 20
     start = time.monotonic()
     state = {"next": offset + (every * total if total else step), "last": offset}
@@ -679,7 +680,8 @@ def _download(
                 f"{entry.name}: download from {url} failed ({_one_line(exc)})"
             ) from None
         raise InputError(
-            f"{entry.name}: md5 mismatch: expected {md5}, got {downloader.md5} (downloaded from {url})"
+            f"{entry.name}: md5 mismatch: expected {md5}, got {downloader.md5} "
+            f"(downloaded from {url})"
         ) from None
     finally:
         pooch_log.setLevel(level)

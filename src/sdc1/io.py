@@ -223,6 +223,14 @@ def write_json(content: dict, path: str | os.PathLike) -> None:
             handle.write("\n")
 
 
+def read_json(path: str | os.PathLike) -> dict:
+    """Read a JSON document (such as one written by :func:`write_json`)."""
+    import json
+
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def write_sdc1_truth(catalogue: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a truth catalogue in the plain SDC1 format: 12 columns, whitespace, no header."""
     with atomic_path(path) as tmp:

@@ -29,12 +29,14 @@ FWHM_PER_SIGMA: float = 2.0 * np.sqrt(2.0 * np.log(2.0))
 #: Kernel stamps extend this many kernel sigmas from the position.
 STAMP_SIGMAS: float = 3.0
 
-#: A reading is kept only where at least this fraction of the kernel's weight falls on valid pixels.
+#: A reading is kept only where at least this fraction of the kernel's weight falls on valid
+#: pixels.
 MIN_VALID_WEIGHT: float = 0.9
 
 
 def smoothing_kernel_fwhm(beam_arcsec: float, target_arcsec: float) -> float:
-    """FWHM (arcsec) of the Gaussian that turns a circular ``beam_arcsec`` beam into ``target_arcsec``."""
+    """FWHM (arcsec) of the Gaussian that turns a circular ``beam_arcsec`` beam into
+    ``target_arcsec``."""
     if target_arcsec <= beam_arcsec:
         raise ValueError(f'target beam {target_arcsec}" must exceed the image beam {beam_arcsec}"')
     return float(np.sqrt(target_arcsec**2 - beam_arcsec**2))

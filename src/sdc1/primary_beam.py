@@ -7,6 +7,7 @@ regridded onto the image's WCS one block of rows at a time, so that correcting a
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Callable
 
@@ -16,6 +17,9 @@ from astropy.wcs import WCS
 from reproject import reproject_interp
 
 from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
+from sdc1.logs import log_progress
+
+log = logging.getLogger(__name__)
 
 #: In images of more than EXACT_BEAM_MAX_PIXELS pixels the beam is evaluated
 #: exactly every BEAM_NODE_STEP image pixels and interpolated bilinearly in
@@ -94,7 +98,8 @@ def regrid_primary_beam(
 
 
 def _nodes(first: int, last: int, total: int, step: int) -> np.ndarray:
-    """Global node coordinates (multiples of ``step`` and the image's last pixel) bracketing ``first..last``."""
+    """Global node coordinates (multiples of ``step`` and the image's last pixel) bracketing
+    ``first..last``."""
     grid = np.append(np.arange(0, total - 1, step), total - 1)
     lo = max(np.searchsorted(grid, first, side="right") - 1, 0)
     hi = min(np.searchsorted(grid, last, side="left"), len(grid) - 1)
@@ -171,6 +176,37 @@ def correct_primary_beam(
                 if progress is not None:
                     progress(stop, n_rows)
             stream.close()
+
+
+def correct_image(
+    image_path: str | os.PathLike,
+    pb_path: str | os.PathLike | None,
+    out_path: str | os.PathLike,
+    freq_mhz: float,
+    *,
+    min_pb: float = 0.1,
+    block_rows: int = 1024,
+) -> None:
+    """Check an image and its primary beam, then correct it (:func:`correct_primary_beam`).
+
+    A bad header stops here with one line naming the file, before any pixel is
+    read; an image without a primary beam is copied uncorrected, and the log says so.
+    """
+    from sdc1.validate import check_image, check_primary_beam
+
+    check_image(image_path, freq_mhz)
+    if pb_path is None:
+        log.info("no primary beam given for %s: image copied uncorrected", image_path)
+    else:
+        check_primary_beam(pb_path, image_path, freq_mhz=freq_mhz)
+    correct_primary_beam(
+        image_path,
+        pb_path,
+        out_path,
+        min_pb=min_pb,
+        block_rows=block_rows,
+        progress=log_progress(log, "rows corrected"),
+    )
 
 
 def _read_beam(pb_path: str | os.PathLike) -> tuple[np.ndarray, WCS]:

@@ -216,7 +216,8 @@ def list_schedule(jobs: Iterable[Job], nodes: Sequence[Node]) -> Schedule:
         if not any(job.max_rss_mb <= node.mem_mb for node in nodes):
             largest = max(node.mem_mb for node in nodes)
             raise ValueError(
-                f"job {job.name!r} needs {job.max_rss_mb:g} MB, more than any node has ({largest:g} MB)"
+                f"job {job.name!r} needs {job.max_rss_mb:g} MB, "
+                f"more than any node has ({largest:g} MB)"
             )
     by_name = {job.name: job for job in jobs}
     waiting = {job.name: set(job.deps) for job in jobs}
@@ -242,7 +243,8 @@ def list_schedule(jobs: Iterable[Job], nodes: Sequence[Node]) -> Schedule:
                     heapq.heappush(running, (now + job.wall_s, name))
                     ready.discard(name)
                     break
-        # Never empty here: with nothing running every node is free, and every job fits on some node.
+        # Never empty here: with nothing running every node is free, and every job fits on some
+        # node.
         now = running[0][0]
         while running and running[0][0] == now:
             _, name = heapq.heappop(running)
@@ -252,7 +254,8 @@ def list_schedule(jobs: Iterable[Job], nodes: Sequence[Node]) -> Schedule:
             free_cores[index] += placement.threads
             free_mem[index] += by_name[name].max_rss_mb
             if n_running[index] == 0:
-                # Exactly full again: rounding in the sums must not shut out a job that fits an idle node.
+                # Exactly full again: rounding in the sums must not shut out a job that fits an
+                # idle node.
                 free_cores[index], free_mem[index] = nodes[index].cores, float(nodes[index].mem_mb)
             for child in dependants[name]:
                 waiting[child].discard(name)

@@ -297,7 +297,8 @@ def check_primary_beam(
         )
         raise InputError(
             f"{pb_path}: primary beam does not cover the image {Path(image_path).name} "
-            f"({outside:.0%} of the image border lies outside it; image centre RA {float(centre[0]):.4f}, "
+            f"({outside:.0%} of the image border lies outside it; "
+            f"image centre RA {float(centre[0]):.4f}, "
             f"Dec {float(centre[1]):.4f} deg)"
         )
     return pb_header

@@ -65,7 +65,8 @@ def slurm_command(*args: str) -> subprocess.CompletedProcess:
 
 
 def skip(reason: str) -> None:
-    """Skip, or fail where SLURM_TESTS_REQUIRED=1 (CI, after start_cluster.sh) says a skip would hide a problem."""
+    """Skip, or fail where SLURM_TESTS_REQUIRED=1 (CI, after start_cluster.sh) says a skip would
+    hide a problem."""
     if os.environ.get("SLURM_TESTS_REQUIRED") == "1":
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)
@@ -79,7 +80,8 @@ def cluster() -> None:
     ]
     if missing:
         skip(
-            f"Slurm client tools not found ({', '.join(missing)}): run `bash tests/slurm/start_cluster.sh`"
+            f"Slurm client tools not found ({', '.join(missing)}): "
+            "run `bash tests/slurm/start_cluster.sh`"
         )
     try:
         states = slurm_command("sinfo", "--noheader", "--format=%T")
@@ -109,8 +111,9 @@ def executed_jobs(output: str) -> Counter:
 
 
 def slurm_log_counts(workdir: Path) -> Counter:
-    """The plugin's logs, one per sbatch job: .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log,
-    and group_<group>/<slurm id>.log for a job group (counted under the group's name)."""
+    """The plugin's logs, one per sbatch job:
+    .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log, and group_<group>/<slurm id>.log
+    for a job group (counted under the group's name)."""
     logs = [
         *(workdir / SLURM_LOGS).glob("rule_*/**/*.log"),
         *(workdir / SLURM_LOGS).glob("group_*/**/*.log"),
@@ -133,7 +136,8 @@ def sbatch_jobs(planned: Counter) -> Counter:
 
 
 def slurm_jobs(run_id: str, states: str = "all") -> list[dict[str, str]]:
-    """This run's jobs as Slurm knows them: id, state and rule (from the comment the plugin sets)."""
+    """This run's jobs as Slurm knows them: id, state and rule (from the comment the plugin
+    sets)."""
     result = slurm_command(
         "squeue", "--noheader", f"--states={states}", f"--name={run_id}", "--format=%i|%T|%k"
     )
@@ -147,7 +151,8 @@ def slurm_jobs(run_id: str, states: str = "all") -> list[dict[str, str]]:
 
 
 class Run:
-    """A snakemake run in the background, output in ``<workdir>/run.log``, bounded by RUN_TIMEOUT."""
+    """A snakemake run in the background, output in ``<workdir>/run.log``, bounded by
+    RUN_TIMEOUT."""
 
     def __init__(self, workdir: Path, *args: str) -> None:
         self.workdir = workdir
@@ -201,7 +206,8 @@ class SlurmRun(Run):
         raise AssertionError(f"no SLURM run ID in the snakemake output:\n{self.output()[-4000:]}")
 
     def stop(self) -> None:
-        """Also cancel whatever of this run is still queued or running (snakemake's SIGINT waits for running jobs)."""
+        """Also cancel whatever of this run is still queued or running (snakemake's SIGINT waits
+        for running jobs)."""
         super().stop()
         found = re.search(r"SLURM run ID: (\S+)", self.output())
         if found:
@@ -209,7 +215,8 @@ class SlurmRun(Run):
 
 
 class Canceller(threading.Thread):
-    """Cancels the first running job of KILLED_RULES in a Slurm run with `scancel`; bounded by KILL_TIMEOUT."""
+    """Cancels the first running job of KILLED_RULES in a Slurm run with `scancel`; bounded by
+    KILL_TIMEOUT."""
 
     def __init__(self, run: SlurmRun) -> None:
         super().__init__(daemon=True)

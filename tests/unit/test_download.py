@@ -88,7 +88,8 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, ServerState]]:
-    """A threaded HTTP server on 127.0.0.1 serving ``tmp_path/'served'``; yields (base URL, state)."""
+    """A threaded HTTP server on 127.0.0.1 serving ``tmp_path/'served'``; yields
+    (base URL, state)."""
     state = ServerState(root=tmp_path / "served")
     state.root.mkdir()
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)

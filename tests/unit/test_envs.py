@@ -33,7 +33,8 @@ def canonical(name: str) -> str:
 
 
 def split_pin(spec: str) -> tuple[str, str | None]:
-    """``("pkg", "1.2")`` for ``pkg==1.2`` (pip) or ``pkg=1.2`` (conda); version None when unpinned."""
+    """``("pkg", "1.2")`` for ``pkg==1.2`` (pip) or ``pkg=1.2`` (conda); version None when
+    unpinned."""
     match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(?:(==?)\s*([^\s;,<>=!]+))?\s*", spec)
     assert match, f"not a plain package spec: {spec!r}"
     return canonical(match.group(1)), match.group(3)

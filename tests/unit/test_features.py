@@ -5,20 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from astropy.io import fits
 
 from sdc1.features import build_feature_table, feature_columns, match_counterparts, spectral_index
-
-
-def header(cdelt_arcsec: float, n: int, beam_arcsec: float) -> fits.Header:
-    h = fits.Header()
-    h["NAXIS"], h["NAXIS1"], h["NAXIS2"] = 2, n, n
-    h["CTYPE1"], h["CTYPE2"] = "RA---SIN", "DEC--SIN"
-    h["CRVAL1"], h["CRVAL2"] = 0.0, -30.0
-    h["CRPIX1"] = h["CRPIX2"] = n / 2
-    h["CDELT1"], h["CDELT2"] = -cdelt_arcsec / 3600, cdelt_arcsec / 3600
-    h["BMAJ"] = h["BMIN"] = beam_arcsec / 3600
-    return h
+from tests.helpers import sky_header
 
 
 def catalogue(ra: np.ndarray, dec: np.ndarray, flux: np.ndarray) -> pd.DataFrame:
@@ -76,7 +65,10 @@ def test_feature_table_missing_is_nan_not_zero() -> None:
     flux1400 = flux560 * (1400 / 560) ** alpha
     keep = np.arange(30) != 3  # source 3 undetected at 1400 MHz
     cats = {560: catalogue(ra, dec, flux560), 1400: catalogue(ra[keep], dec[keep], flux1400[keep])}
-    headers = {560: header(0.6, 200, 1.5), 1400: header(0.24, 500, 0.6)}
+    headers = {
+        560: sky_header(200, pixel_arcsec=0.6, beam_arcsec=1.5, crpix=(100.0, 100.0)),
+        1400: sky_header(500, pixel_arcsec=0.24, beam_arcsec=0.6, crpix=(250.0, 250.0)),
+    }
     table = build_feature_table(cats, headers, radius_beams=0.5)
     rows560 = table[table["freq"] == 560].reset_index(drop=True)
     np.testing.assert_allclose(rows560.loc[keep, "alpha_1400"], alpha[keep], atol=1e-9)

@@ -49,7 +49,8 @@ def write_benchmark(run: Path, path: str, wall: float, cpu: float, rss: str) -> 
 
 
 def tiny_dag() -> dict:
-    """simulate -> plan_tiles -> two tiles -> merge -> score <- simulate, plus the target rule `all`."""
+    """simulate -> plan_tiles -> two tiles -> merge -> score <- simulate, plus the target rule
+    `all`."""
     b = "benchmarks/tiny"
     nodes = [
         node(0, "all", None),

@@ -16,7 +16,8 @@ from tests.helpers import sky_header
 def point_source_image(
     path: Path, pixel_arcsec: float, beam_arcsec: float, flux_jy: float, n: int = 129
 ) -> Path:
-    """An n x n SIN image at (0, -30) with a point source of ``flux_jy`` (Jy/beam peak) off-centre."""
+    """An n x n SIN image at (0, -30) with a point source of ``flux_jy`` (Jy/beam peak)
+    off-centre."""
     header = sky_header(n, pixel_arcsec=pixel_arcsec, beam_arcsec=beam_arcsec)
     wcs = WCS(header)
     x0, y0 = wcs.world_to_pixel_values(SOURCE_RA, SOURCE_DEC)

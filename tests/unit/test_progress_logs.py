@@ -139,7 +139,8 @@ def test_download_of_unknown_size_logs_by_volume(
 
 
 def test_pybdsf_fitting_progress(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """PyBDSF on a small image of Gaussians: fitting progress in island steps, and unpatched afterwards."""
+    """PyBDSF on a small image of Gaussians: fitting progress in island steps, and unpatched
+    afterwards."""
     pytest.importorskip("bdsf")
     from astropy.io import fits
     from bdsf.gausfit import Op_gausfit

@@ -202,7 +202,8 @@ def test_union_bounds_cover_all_cutouts() -> None:
 
 @needs_sample
 def test_realism_against_real_cutout() -> None:
-    """Rendered truth vs the real 560 MHz image (acceptance: correlation >= 0.88, rms ratio <= 0.45)."""
+    """Rendered truth vs the real 560 MHz image (acceptance: correlation >= 0.88, rms ratio
+    <= 0.45)."""
     real, header = read_image(SAMPLE / "B1_1000h_0.3tr.fits", memmap=False)
     real = real.astype(float)
     pb_data, pb_head = (

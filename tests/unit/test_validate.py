@@ -20,7 +20,10 @@ needs_sample = pytest.mark.skipif(
 )
 
 # A valid SDC1 catalogue row (12 columns), as in truth_B1_0.3tr.cat.
-ROW = "31689603 -0.40618432 -29.59313011 -0.40642133 -29.59476662 2.0448e-07 0.00071948 30.05 23.47 100.947 1 1"
+ROW = (
+    "31689603 -0.40618432 -29.59313011 -0.40642133 -29.59476662 "
+    "2.0448e-07 0.00071948 30.05 23.47 100.947 1 1"
+)
 
 
 def raise_message(excinfo: pytest.ExceptionInfo, path: Path) -> str:
@@ -171,7 +174,8 @@ def test_primary_beam_covering_the_image_passes(tmp_path: Path, image_header, pb
 
 def test_primary_beam_not_covering_the_image(tmp_path: Path, image_header, pb_header) -> None:
     header = image_header.copy()
-    # Move the image 20000 px (3.4 deg) east: beyond the 36x33 px beam piece (about 1.3 deg to its edge).
+    # Move the image 20000 px (3.4 deg) east: beyond the 36x33 px beam piece (about 1.3 deg to
+    # its edge).
     header["CRPIX1"] = image_header["CRPIX1"] + 20000
     image = write_fits(tmp_path / "far.fits", header, 20, 16)
     pb = write_fits(tmp_path / "pb_piece.fits", pb_header, 36, 33)

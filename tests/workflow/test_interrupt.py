@@ -191,7 +191,8 @@ def test_rerun_incomplete_redoes_only_the_killed_job_and_what_follows(runs: Runs
     assert KILLED_RULE in runs.resumed_rules
     assert {"catalogue", "calibrate", "train", "predict", "score"} <= runs.resumed_rules
     assert not runs.resumed_rules & FINISHED_BEFORE_KILL
-    # No job is left marked incomplete (a later run redoes nothing), no temporary file is left over.
+    # No job is left marked incomplete (a later run redoes nothing), no temporary file is left
+    # over.
     assert not list((runs.killed / ".snakemake" / "incomplete").iterdir())
     assert not list((runs.killed / "results").rglob("*.part"))
 

@@ -1,4 +1,5 @@
-"""`snakemake --report` after a real run: figures, the summary table, and a real browser rendering it.
+"""`snakemake --report` after a real run: figures, the summary table, and a real browser
+rendering it.
 
 One real run (module fixture) on a small two-frequency synthetic sky given as a
 `files` dataset: 320x320 px at 560 and 1400 MHz, so that the whole DAG (PyBDSF,
@@ -216,7 +217,8 @@ def showing(report: Path, out: Path, result: str, category: str, content: str) -
     script = (
         "<script>window.addEventListener('load', () => setTimeout(() => {"
         f"const key = {json.dumps(result)}; app.showCategory({json.dumps(category)});"
-        f"app.setView({{content: {json.dumps(content)}, contentPath: results[key].data_uri, resultPath: key}});"
+        f"app.setView({{content: {json.dumps(content)}, "
+        "contentPath: results[key].data_uri, resultPath: key});"
         "}, 200));</script>"
     )
     head, body_end, tail = report.read_text().rpartition("</body>")

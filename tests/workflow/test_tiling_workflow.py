@@ -29,7 +29,8 @@ def run_sources(
     """Run the workflow up to the source tables with the given tiling."""
     override = workdir / f"tiling_{tile_size}.yaml"
     override.write_text(
-        f"sourcefind:\n  tile_size: {tile_size}\n  tile_overlap: {tile_overlap}\n  job_mem_mb: {job_mem_mb}\n"
+        f"sourcefind:\n  tile_size: {tile_size}\n  tile_overlap: {tile_overlap}\n"
+        f"  job_mem_mb: {job_mem_mb}\n"
     )
     config = ["--configfile", str(override), "--config", "dataset=sdc1_cutout", f"mirror={sample}"]
     snakemake(workdir, "--cores", "2", *config, "--", SOURCES)

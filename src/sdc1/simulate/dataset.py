@@ -176,7 +176,8 @@ def write_synthetic_field(
         Population and noise seed; the same seed gives the same files.
     image_path, pb_path, truth_path : path
         Outputs: 4-axis Jy/beam image, coarse primary beam, SDC1 truth (12 columns,
-        whitespace, no header; every rendered source whose core is on the cutout, as deep as the real SDC1 truth).
+        whitespace, no header; every rendered source whose core is on the cutout, as deep
+        as the real SDC1 truth).
     population_params : mapping or path
         Population parameters or their YAML file (the workflow's:
         resources/population/params.yaml).

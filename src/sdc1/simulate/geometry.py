@@ -147,7 +147,8 @@ def image_header(cutout: Cutout) -> fits.Header:
 
 
 def pb_header(cutout: Cutout, margin_px: int = 2) -> fits.Header:
-    """Return the header of a coarse primary-beam image covering ``cutout`` (like PrimaryBeam_B1.fits).
+    """Return the header of a coarse primary-beam image covering ``cutout`` (like
+    PrimaryBeam_B1.fits).
 
     The PB grid has pixels of 0.03235 deg x 1400/freq, is centred on the field centre
     (a pixel lands exactly on RA 0, Dec -30) and extends ``margin_px`` PB pixels beyond
@@ -167,7 +168,8 @@ def pb_header(cutout: Cutout, margin_px: int = 2) -> fits.Header:
 
 
 def training_area_pixels(freq: int) -> tuple[float, float, float, float]:
-    """Return the training area of ``freq`` as 0-based full-grid pixel bounds (x_lo, x_hi, y_lo, y_hi)."""
+    """Return the training area of ``freq`` as 0-based full-grid pixel bounds
+    (x_lo, x_hi, y_lo, y_hi)."""
     lim = TRAIN_LIM[freq]
     full = Cutout(freq, 0, 0, FULL_SIZE_PX, FULL_SIZE_PX)
     wcs = WCS(image_header(full)).celestial
@@ -205,7 +207,8 @@ def preset_cutout(freq: int, size_px: int) -> Cutout:
 def cutout_sky_bounds(
     cutout: Cutout, margin_arcsec: float = 0.0
 ) -> tuple[float, float, float, float]:
-    """Return (ra_min, ra_max, dec_min, dec_max) in degrees (RA wrapped to [-180, 180)) enclosing ``cutout``.
+    """Return (ra_min, ra_max, dec_min, dec_max) in degrees (RA wrapped to [-180, 180))
+    enclosing ``cutout``.
 
     The box is grown by ``margin_arcsec`` on every side.
     """

@@ -104,7 +104,8 @@ def _sample_counts(
 def _conditional(
     rng: np.random.Generator, table: Mapping[str, Any], name: str, log_flux: np.ndarray
 ) -> np.ndarray:
-    """Draw a quantity from its per-flux-bin quantile table (linear interpolation in probability)."""
+    """Draw a quantity from its per-flux-bin quantile table (linear interpolation in
+    probability)."""
     edges = np.asarray(table["log_flux_edges"], dtype=float)
     levels = np.asarray(table["quantile_levels"], dtype=float)
     quantiles = np.asarray(table[name], dtype=float)

@@ -54,7 +54,8 @@ def separation_deg(
 
 
 def radial_pb(sep_deg: np.ndarray, freq: int) -> np.ndarray:
-    """Primary-beam response at angular distance ``sep_deg`` from the pointing centre at ``freq`` MHz."""
+    """Primary-beam response at angular distance ``sep_deg`` from the pointing centre at
+    ``freq`` MHz."""
     radius, response = radial_profile()
     r_1400 = np.asarray(sep_deg, dtype=float) * 3600.0 * freq / 1400.0
     return np.interp(r_1400, radius, response, right=0.0)

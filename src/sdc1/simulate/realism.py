@@ -92,7 +92,8 @@ def spectral_index_ks(
     freq_a: int,
     freq_b: int,
 ) -> dict[int, dict[str, Any]]:
-    """KS statistic per class of alpha = ln(S_b / S_a) / ln(f_b / f_a) over sources in both catalogues."""
+    """KS statistic per class of alpha = ln(S_b / S_a) / ln(f_b / f_a) over sources in both
+    catalogues."""
 
     def alphas(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         m = a.merge(b, on="id", suffixes=("_a", "_b"))

@@ -6,9 +6,9 @@ extended SFGs (size 3) are exponential discs (scale length 0.298 x b_maj, measur
 extended steep-spectrum AGN (size 1) are drawn here as a core, a centrally concentrated
 double exponential and a faint pair of hotspots at +-0.4 LAS along the major axis (SDC1
 used a library of real radio-galaxy images, which is not public). Optionally
-:func:`emulate_deconvolution` reproduces SDC1's flux loss below its clip level. Every source is attenuated by the
-primary beam at its core position and convolved with the restoring beam; the image
-is in Jy/beam.
+:func:`emulate_deconvolution` reproduces SDC1's flux loss below its clip level. Every
+source is attenuated by the primary beam at its core position and convolved with the
+restoring beam; the image is in Jy/beam.
 
 Every model is a sum of elliptical Gaussian *components* (an exponential disc is a
 six-Gaussian mixture), so the convolution with the Gaussian restoring beam is exact
@@ -121,7 +121,8 @@ class Components:
 def covariance(
     fwhm_major: np.ndarray, fwhm_minor: np.ndarray, theta_rad: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Covariance (cxx, cxy, cyy) of Gaussians with the given FWHMs, major axis at ``theta`` from +x."""
+    """Covariance (cxx, cxy, cyy) of Gaussians with the given FWHMs, major axis at ``theta``
+    from +x."""
     sa2 = (np.asarray(fwhm_major) / FWHM_PER_SIGMA) ** 2
     sb2 = (np.asarray(fwhm_minor) / FWHM_PER_SIGMA) ** 2
     c, s = np.cos(theta_rad), np.sin(theta_rad)
@@ -160,7 +161,8 @@ def catalogue_components(
     Parameters
     ----------
     cat : pandas.DataFrame
-        SDC1 columns (``ra_core dec_core ra_cent dec_cent flux core_frac b_maj b_min pa size class``).
+        SDC1 columns
+        (``ra_core dec_core ra_cent dec_cent flux core_frac b_maj b_min pa size class``).
     wcs : astropy.wcs.WCS
         Celestial WCS of the image.
     pixel_arcsec : float
@@ -211,8 +213,8 @@ def catalogue_components(
         )
 
     # Extended steep-spectrum AGN: point-like core + a centrally concentrated elliptical
-    # exponential (flux-weighted scales AGN_SCALES x LAS) whose centre puts the flux centroid at the
-    # catalogue centroid.
+    # exponential (flux-weighted scales AGN_SCALES x LAS) whose centre puts the flux centroid at
+    # the catalogue centroid.
     lobed = (cls == 1) & (size == 1)
     if lobed.any():
         xc, yc = wcs.all_world2pix(
@@ -275,7 +277,8 @@ def catalogue_components(
 
 
 def _stamp_half(comps: Components, beam_var: float) -> np.ndarray:
-    """Half-size (pixels) of each component's untruncated stamp (STAMP_SIGMAS standard deviations)."""
+    """Half-size (pixels) of each component's untruncated stamp (STAMP_SIGMAS standard
+    deviations)."""
     cxx, cyy = comps.cxx + beam_var, comps.cyy + beam_var
     return np.ceil(STAMP_SIGMAS * np.sqrt(np.maximum(cxx, cyy))).astype(np.int64)
 
@@ -483,7 +486,8 @@ def _strip_worker(r0: int) -> tuple[int, np.ndarray | None]:
 
 
 def _release_rows(image: np.memmap, r0: int, r1: int) -> None:
-    """Write rows [r0, r1) of a file-backed image to disk and drop them from this process's memory."""
+    """Write rows [r0, r1) of a file-backed image to disk and drop them from this process's
+    memory."""
     handle = getattr(image, "_mmap", None)
     if handle is None or not hasattr(handle, "madvise") or not image.flags.c_contiguous:
         return
@@ -678,7 +682,8 @@ def render_catalogue(
 
 
 def _white_rows(seed: int, rows: range, nx: int) -> np.ndarray:
-    """White unit-variance noise for the given rows; row r (>= -2**20) depends only on (seed, r)."""
+    """White unit-variance noise for the given rows; row r (>= -2**20) depends only on
+    (seed, r)."""
     return np.stack(
         [
             np.random.default_rng([seed, r + 2**20]).standard_normal(nx, dtype=np.float32)

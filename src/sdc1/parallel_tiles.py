@@ -1,0 +1,228 @@
+"""All tiles of an image in one job: PyBDSF on several tiles at once, within a memory budget.
+
+A cluster that gives each frequency one large node (32 cores, 90 GB) is best
+used by one job that runs the image's tiles side by side, rather than by one
+job per tile: the node's cores then share the tiles as they come free, and the
+job's memory holds as many tiles at once as their predicted peaks allow.
+
+:func:`find_sources_in_tiles` starts one process per tile (forked, so that a
+finished tile's memory goes back to the system), the tiles with the most
+estimated work first (longest-processing-time order, which keeps the slowest
+tile from starting last), at most ``processes`` at a time, and only while the
+predicted peaks (``mem_mb`` of the plan, :func:`sdc1.tiles.tile_memory_mb`) of
+the running tiles fit ``mem_mb``. Each tile writes its tables as the per-tile
+job would, and the tables are merged in plan order: the result is the same as
+that of ``find_sources_tile`` jobs followed by ``merge_tiles``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from sdc1.background import BackgroundGrid, load_grid
+from sdc1.io import read_table, write_table
+from sdc1.tiles import Tile, merge_tiles, near_cut_edge
+
+__all__ = ["PlannedTile", "find_sources_in_tiles", "launch_order", "read_planned_tiles"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedTile:
+    """A tile of a plan with what the plan predicts of it.
+
+    Attributes
+    ----------
+    tile : Tile
+    mem_mb : int
+        Predicted peak memory of PyBDSF on it.
+    work : float
+        Estimated work (0 when the plan was not made by work).
+    """
+
+    tile: Tile
+    mem_mb: int
+    work: float
+
+
+def read_planned_tiles(path: str | os.PathLike) -> list[PlannedTile]:
+    """The tiles of a plan written by :func:`sdc1.tiles.write_plan`, in plan order."""
+    content = json.loads(Path(path).read_text())
+    return [
+        PlannedTile(
+            Tile(
+                t["name"],
+                tuple(t["rows"]),
+                tuple(t["cols"]),
+                tuple(t["core_rows"]),
+                tuple(t["core_cols"]),
+            ),
+            int(t["mem_mb"]),
+            float(t.get("work", 0.0)),
+        )
+        for t in content["tiles"]
+    ]
+
+
+def launch_order(tiles: list[PlannedTile]) -> list[int]:
+    """Indices of ``tiles``, most work first (then most memory, then name)."""
+    return sorted(
+        range(len(tiles)), key=lambda i: (-tiles[i].work, -tiles[i].mem_mb, tiles[i].tile.name)
+    )
+
+
+def _next_fitting(
+    pending: list[int], tiles: list[PlannedTile], used_mb: int, mem_mb: float, running: int
+) -> int | None:
+    """Position in ``pending`` of the first tile whose peak fits beside the running ones.
+
+    With nothing running, the first tile always starts: a tile larger than the
+    whole budget would otherwise never run.
+    """
+    for position, index in enumerate(pending):
+        if running == 0 or used_mb + tiles[index].mem_mb <= mem_mb:
+            return position
+    return None
+
+
+def _search_tile(
+    image_path: str,
+    grid: BackgroundGrid,
+    tile: Tile,
+    settings: dict[str, Any],
+    sources_path: Path,
+    gaussians_path: Path,
+) -> None:
+    """The child process of one tile: PyBDSF on it, its core's tables written."""
+    from sdc1.find_sources import find_sources_in_tile
+
+    sources, gaussians = find_sources_in_tile(image_path, grid, tile, settings, ncores=1)
+    risky = near_cut_edge(gaussians, tile, grid.shape)
+    if risky:
+        log.warning(
+            "tile %s: %d kept Gaussians reach halfway into the overlap: islands may be cut, "
+            "consider a larger sourcefind.tile_overlap",
+            tile.name,
+            risky,
+        )
+    write_table(sources, sources_path)
+    write_table(gaussians, gaussians_path)
+
+
+def find_sources_in_tiles(
+    image_path: str | os.PathLike,
+    background_path: str | os.PathLike,
+    plan_path: str | os.PathLike,
+    settings: Mapping[str, Any],
+    *,
+    processes: int = 1,
+    mem_mb: float,
+    workdir: str | os.PathLike | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PyBDSF on every tile of a plan, several at once, merged as `merge_tiles` merges them.
+
+    Parameters
+    ----------
+    image_path : path-like
+        The full (primary-beam-corrected) image.
+    background_path : path-like
+        Its background grid (:func:`sdc1.background.save_grid`).
+    plan_path : path-like
+        The tile plan (:func:`sdc1.tiles.write_plan`).
+    settings : mapping
+        PyBDSF options for :func:`sdc1.find_sources.find_sources`.
+    processes : int, optional
+        Tiles searched at once (each PyBDSF run on one core).
+    mem_mb : float
+        Memory budget of the job: the predicted peaks of the tiles running at
+        once stay within it.
+    workdir : path-like, optional
+        Where the tiles' tables are written before the merge (a temporary
+        folder, removed).
+
+    Returns
+    -------
+    sources, gaussians : pandas.DataFrame
+        The merged tables (:func:`sdc1.tiles.merge_tiles`).
+
+    Raises
+    ------
+    RuntimeError
+        If PyBDSF fails on a tile; the other tiles are stopped.
+    """
+    grid = load_grid(background_path)
+    tiles = read_planned_tiles(plan_path)
+    processes = max(1, int(processes))
+    log.info(
+        "%d tiles, up to %d at once within %.0f MB (largest predicted peak %d MB)",
+        len(tiles),
+        processes,
+        mem_mb,
+        max(t.mem_mb for t in tiles),
+    )
+    context = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="sdc1-tiles-", dir=workdir) as tmp:
+        outputs = [
+            (Path(tmp) / f"{t.tile.name}.parquet", Path(tmp) / f"{t.tile.name}_gaussians.parquet")
+            for t in tiles
+        ]
+        pending = launch_order(tiles)
+        running: dict[int, tuple[int, Any, float]] = {}
+        used_mb = done = 0
+        try:
+            while pending or running:
+                while len(running) < processes:
+                    position = _next_fitting(pending, tiles, used_mb, mem_mb, len(running))
+                    if position is None:
+                        break
+                    index = pending.pop(position)
+                    process = context.Process(
+                        target=_search_tile,
+                        args=(
+                            str(image_path),
+                            grid,
+                            tiles[index].tile,
+                            dict(settings),
+                            *outputs[index],
+                        ),
+                        name=f"tile-{tiles[index].tile.name}",
+                    )
+                    process.start()
+                    running[process.sentinel] = (index, process, time.monotonic())
+                    used_mb += tiles[index].mem_mb
+                for sentinel in wait(list(running)):
+                    index, process, start = running.pop(sentinel)
+                    process.join()
+                    used_mb -= tiles[index].mem_mb
+                    name = tiles[index].tile.name
+                    if process.exitcode != 0:
+                        raise RuntimeError(
+                            f"tile {name}: PyBDSF failed (exit code {process.exitcode}), "
+                            "see the log above"
+                        )
+                    done += 1
+                    log.info(
+                        "tile %s done in %.1f s (%d of %d)",
+                        name,
+                        time.monotonic() - start,
+                        done,
+                        len(tiles),
+                    )
+        finally:
+            for _, process, _ in running.values():
+                process.terminate()
+                process.join()
+        parts = [(read_table(s), read_table(g)) for s, g in outputs]
+        return merge_tiles(parts)

@@ -1,0 +1,106 @@
+"""All tiles of an image in one job: the same tables as one job per tile, within the memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sdc1.background import background_job, save_grid
+from sdc1.find_sources import find_sources_in_tile
+from sdc1.io import read_table, write_table
+from sdc1.parallel_tiles import (
+    PlannedTile,
+    find_sources_in_tiles,
+    launch_order,
+    read_planned_tiles,
+)
+from sdc1.parallel_tiles import _next_fitting as next_fitting
+from sdc1.tiles import Tile, merge_tiles, plan_image_tiles, write_plan
+from tests.helpers import sky_header, write_image
+
+BEAM_ARCSEC, PIX_ARCSEC = 1.5, 0.6
+SETTINGS = {
+    "adaptive_rms_box": False,
+    "atrous_do": False,
+    "group_by_isl": False,
+    "rms_box": [60, 15],
+    "thresh_isl": 3.0,
+    "thresh_pix": 5.0,
+}
+
+
+def planned(name: str, mem_mb: int, work: float) -> PlannedTile:
+    return PlannedTile(Tile(name, (0, 1), (0, 1), (0, 1), (0, 1)), mem_mb, work)
+
+
+def test_most_work_starts_first_and_only_tiles_that_fit_start_beside_others():
+    tiles = [planned("a", 500, 1.0), planned("b", 900, 5.0), planned("c", 300, 5.0)]
+    assert launch_order(tiles) == [1, 2, 0]
+    # 900 MB running in a 1200 MB job: the 500 MB tile waits, the 300 MB one starts.
+    assert next_fitting([0, 2], tiles, 900, 1200, running=1) == 1
+    assert next_fitting([0], tiles, 900, 1200, running=1) is None
+    # Alone, a tile starts even when it is larger than the whole budget.
+    assert next_fitting([1], tiles, 0, 100, running=0) == 0
+
+
+@pytest.fixture(scope="module")
+def tiled_image(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """A 256x256 image with 16 point sources, its background and a plan of 4 tiles."""
+    tmp = tmp_path_factory.mktemp("tiles")
+    n, noise = 256, 1e-6
+    rng = np.random.default_rng(11)
+    data = rng.normal(0.0, noise, (n, n))
+    y, x = np.indices((n, n))
+    sigma = BEAM_ARCSEC / PIX_ARCSEC / 2.3548
+    for x0, y0 in rng.uniform(12, n - 12, (16, 2)):
+        data += 40 * noise * np.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigma**2))
+    header = sky_header(n, pixel_arcsec=PIX_ARCSEC, beam_arcsec=BEAM_ARCSEC, freq_hz=5.6e8)
+    image = write_image(tmp / "image.fits", data, header)
+    background = tmp / "background.npz"
+    save_grid(background_job(image, (60, 15)), background)
+    settings = dict(
+        tile_size=128, tile_overlap=32, job_mem_mb=12000, max_tile_work=0.02, thresh=5.0
+    )
+    plan = plan_image_tiles(image, background, **settings)
+    write_plan(plan, plan.shape, tmp / "tiles.json", **settings)
+    return image, background, tmp / "tiles.json"
+
+
+def test_one_job_for_all_tiles_gives_the_tables_of_one_job_per_tile(tiled_image, tmp_path):
+    image, background, plan = tiled_image
+    from sdc1.background import load_grid
+
+    grid = load_grid(background)
+    tiles = read_planned_tiles(plan)
+    assert len(tiles) == 4
+    parts = []
+    for planned_tile in tiles:
+        # What the find_sources_tile jobs write, and merge_tiles reads.
+        sources, gaussians = find_sources_in_tile(image, grid, planned_tile.tile, dict(SETTINGS))
+        name = planned_tile.tile.name
+        write_table(sources, tmp_path / f"{name}.parquet")
+        write_table(gaussians, tmp_path / f"{name}_g.parquet")
+        parts.append(
+            (read_table(tmp_path / f"{name}.parquet"), read_table(tmp_path / f"{name}_g.parquet"))
+        )
+    expected_sources, expected_gaussians = merge_tiles(parts)
+    assert len(expected_sources) >= 12
+
+    # Two at a time, and one at a time when the budget holds one tile only.
+    for mem_mb in (1e6, 1):
+        sources, gaussians = find_sources_in_tiles(
+            image, background, plan, SETTINGS, processes=2, mem_mb=mem_mb
+        )
+        pd.testing.assert_frame_equal(sources, expected_sources)
+        pd.testing.assert_frame_equal(gaussians, expected_gaussians)
+
+
+def test_a_failing_tile_fails_the_job_naming_it(tiled_image):
+    image, background, plan = tiled_image
+    with pytest.raises(RuntimeError, match=r"tile r\d+c\d+: PyBDSF failed"):
+        find_sources_in_tiles(
+            image, background, plan, {**SETTINGS, "thresh_isl": "not a number"}, mem_mb=1e6
+        )
