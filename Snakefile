@@ -20,6 +20,7 @@ include: "rules/find_sources.smk"
 include: "rules/catalogue.smk"
 include: "rules/classify.smk"
 include: "rules/score.smk"
+include: "rules/export.smk"
 include: "rules/report.smk"
 
 

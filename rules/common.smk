@@ -206,6 +206,7 @@ def all_targets(name: str) -> list[str]:
     for freq in get_frequencies(name):
         targets.append(f"results/{name}/catalogues/{freq}mhz.csv")
         targets.append(f"results/{name}/submission/{freq}mhz.txt")
+        targets += [f"results/{name}/export/{freq}mhz.{ext}" for ext in ("fits", "vot", "reg")]
         if has_truth(name, freq):
             targets.append(f"results/{name}/scores/{freq}mhz.json")
     return targets

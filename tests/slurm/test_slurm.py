@@ -41,12 +41,11 @@ REQUIRED: tuple[Path, ...] = ()
 COMPARED = (f"results/{DATASET}/catalogues/*.csv", f"results/{DATASET}/submission/*.txt")
 # The second test cancels the first job of these rules while it runs (untiled or tiled
 # source finding); the profile's `retries` must recover it.
-KILLED_RULES = ("find_sources", "find_sources_tile", "find_sources_find_sources_tile_merge_tiles")
-# profiles/slurm's job group: an image's tiles and their merge, one sbatch job per frequency.
-# The plugin names a group job (Slurm comment, log folder) after the group and its rules.
-GROUP_NAME = "find_sources"
-GROUP = "find_sources_find_sources_tile_merge_tiles"
-GROUPED = ("find_sources_tile", "merge_tiles")
+KILLED_RULES = ("find_sources", "find_sources_tile", "find_sources_tiles")
+# profiles/slurm runs an image's tiles in one job (`find_sources_tiles`), where the local run
+# has one job per tile and their merge.
+NODE_JOB = "find_sources_tiles"
+PER_TILE = ("find_sources_tile", "merge_tiles")
 
 PROFILES = (
     "--profile",
@@ -111,27 +110,22 @@ def executed_jobs(output: str) -> Counter:
 
 
 def slurm_log_counts(workdir: Path) -> Counter:
-    """The plugin's logs, one per sbatch job:
-    .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log, and group_<group>/<slurm id>.log
-    for a job group (counted under the group's name)."""
-    logs = [
-        *(workdir / SLURM_LOGS).glob("rule_*/**/*.log"),
-        *(workdir / SLURM_LOGS).glob("group_*/**/*.log"),
-    ]
+    """The plugin's logs, one per sbatch job.
+
+    They are .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log.
+    """
+    logs = (workdir / SLURM_LOGS).glob("rule_*/**/*.log")
     return Counter(
-        path.relative_to(workdir / SLURM_LOGS)
-        .parts[0]
-        .removeprefix("rule_")
-        .removeprefix("group_")
-        for path in logs
+        path.relative_to(workdir / SLURM_LOGS).parts[0].removeprefix("rule_") for path in logs
     )
 
 
 def sbatch_jobs(planned: Counter) -> Counter:
-    """The sbatch jobs of a run that executes ``planned`` jobs: profiles/slurm puts each image's
-    tiles and their merge into one job of group `find_sources`."""
-    jobs = Counter({rule: n for rule, n in planned.items() if rule not in GROUPED})
-    jobs[GROUP] += planned["merge_tiles"]
+    """The sbatch jobs of a Slurm run whose local run executed ``planned`` jobs: profiles/slurm
+    runs each image's tiles in one `find_sources_tiles` job instead of one job per tile and
+    their merge."""
+    jobs = Counter({rule: n for rule, n in planned.items() if rule not in PER_TILE})
+    jobs[NODE_JOB] += planned["merge_tiles"]
     return jobs
 
 
@@ -311,22 +305,17 @@ def test_default_dag_runs_through_slurm_like_locally(
     jobs = slurm_jobs(run.run_id())
     completed = Counter(job["rule"] for job in jobs if job["state"] == "COMPLETED")
     assert completed == expected, jobs
-    # The group job's log holds its own Snakemake's output: every tile ran inside it.
-    group_logs = "".join(
-        path.read_text() for path in (run.workdir / SLURM_LOGS).glob(f"group_{GROUP}/**/*.log")
-    )
-    tiles_run = set(re.findall(r"wildcards: dataset=\w+, freq=\d+, tile=(r\d+c\d+)", group_logs))
+    # The node job ran every planned tile, two at a time on its 2 cores, within its 3 GB.
+    node_logs = "".join(path.read_text() for path in run.workdir.glob(f"logs/*/{NODE_JOB}/*.log"))
+    assert "up to 2 at once within 3000 MB" in node_logs, node_logs[-4000:]
+    tiles_run = set(re.findall(r"tile (r\d+c\d+) done in", node_logs))
     tiles_planned = {
         path.stem.split("_", 1)[1]
-        for path in (run.workdir / "logs").glob("*/find_sources_tile/*.log")
+        for path in runs.local.workdir.glob("logs/*/find_sources_tile/*.log")
     }
     assert len(tiles_run) == planned["find_sources_tile"] and tiles_run == tiles_planned, (
-        group_logs[-4000:]
+        node_logs[-4000:]
     )
-    # Inside the group job each tile's PyBDSF used the job's 2 cores (the local run: 1), and
-    # the catalogues are still byte-identical.
-    tile_logs = list((run.workdir / "logs").glob("*/find_sources_tile/*.log"))
-    assert tile_logs and all("PyBDSF with 2 cores" in path.read_text() for path in tile_logs)
 
 
 def test_cancelled_job_is_retried_and_outputs_stay_correct(
@@ -344,14 +333,9 @@ def test_cancelled_job_is_retried_and_outputs_stay_correct(
 
     jobs = {job["id"]: job for job in slurm_jobs(run.run_id())}
     assert jobs[canceller.cancelled]["state"] == "CANCELLED", jobs
-    # A cancelled group job is reported as an error of its group, then restarted whole.
-    reported = (
-        f"Error in group {GROUP_NAME}" in run.output()
-        if canceller.rule == GROUP
-        else f"SLURM-job '{canceller.cancelled}' failed, SLURM status is: 'CANCELLED'"
-        in run.output()
-    )
-    assert reported, run.output()[-4000:]
+    # The plugin reports the cancelled job, and submits it again.
+    reported = f"SLURM-job '{canceller.cancelled}' failed, SLURM status is: 'CANCELLED'"
+    assert reported in run.output(), run.output()[-4000:]
     # The cancelled job was submitted again and that attempt completed, as did everything else.
     completed = Counter(job["rule"] for job in jobs.values() if job["state"] == "COMPLETED")
     assert completed == sbatch_jobs(planned), jobs

@@ -124,7 +124,16 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
     changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
     planned = planned_rules(changed.stdout)
     assert {"train", "predict", "score"} <= planned
-    assert planned <= {"train", "predict", "score", "figures", "spectral_figure", "summary", "all"}
+    assert planned <= {
+        "train",
+        "predict",
+        "score",
+        "export_catalogue",
+        "figures",
+        "spectral_figure",
+        "summary",
+        "all",
+    }
 
 
 def test_unknown_dataset_stops_before_any_job(workflow_dir: Path) -> None:

@@ -109,6 +109,14 @@ def test_report_has_figures_and_summary_table(report_run: Path) -> None:
     assert f"results/{DATASET}/figures/spectral_index.png" in figures
     for path, data in figures.items():
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, path
+    # The catalogues for astronomers' tools are in the report too, each frequency's three.
+    for freq in FREQUENCIES:
+        _, fits_bytes = entries[f"results/{DATASET}/export/{freq}mhz.fits"]
+        assert fits_bytes.startswith(b"SIMPLE  =")
+        _, votable = entries[f"results/{DATASET}/export/{freq}mhz.vot"]
+        assert b"<VOTABLE" in votable and b'ucd="pos.eq.ra;meta.main"' in votable
+        _, regions = entries[f"results/{DATASET}/export/{freq}mhz.reg"]
+        assert regions.startswith(b"# Region file format: DS9")
 
     mime, data = entries[f"results/{DATASET}/summary.html"]
     summary = data.decode()

@@ -1,0 +1,39 @@
+# Catalogues astronomers open directly: FITS and VOTable (units, UCDs) for TOPCAT and
+# Aladin, and a DS9/CARTA region file of the detections coloured by class.
+
+
+rule export_catalogue:
+    input:
+        predictions="results/{dataset}/predictions/{freq}mhz.csv",
+        model="results/{dataset}/model/{freq}mhz.joblib",
+    output:
+        fits=report(
+            "results/{dataset}/export/{freq}mhz.fits",
+            caption="../report/export.rst",
+            category="Catalogues",
+            subcategory="{freq} MHz",
+        ),
+        votable=report(
+            "results/{dataset}/export/{freq}mhz.vot",
+            caption="../report/export.rst",
+            category="Catalogues",
+            subcategory="{freq} MHz",
+        ),
+        regions=report(
+            "results/{dataset}/export/{freq}mhz.reg",
+            caption="../report/export.rst",
+            category="Catalogues",
+            subcategory="{freq} MHz",
+        ),
+    log:
+        "logs/{dataset}/export_catalogue/{freq}.log",
+    benchmark:
+        "benchmarks/{dataset}/export_catalogue/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/export_catalogue.py"

@@ -1,0 +1,102 @@
+"""Catalogues for astronomers' tools: FITS and VOTable read back with units and UCDs, checked by
+STILTS (Debian's `stilts`, as TOPCAT users have it), and DS9 regions parsed by `regions`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from astropy.table import Table
+
+from sdc1.export import CLASS_COLOURS, COLUMNS, write_catalogue_files
+
+
+def predictions(n: int = 5) -> pd.DataFrame:
+    """A `predict` table: catalogue columns, classes and both feature sets' probabilities."""
+    rng = np.random.default_rng(2)
+    probs = rng.dirichlet([1, 1, 1], n)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "ra_core": rng.uniform(-0.1, 0.1, n),
+            "dec_core": rng.uniform(-30.1, -29.9, n),
+            "flux": rng.uniform(1e-6, 1e-3, n),
+            "b_maj": rng.uniform(0.5, 3, n),
+            "b_min": rng.uniform(0.1, 0.5, n),
+            "pa": rng.uniform(0, 180, n),
+            "size": 2,
+            "class": [1, 2, 3, 3, 3][:n],
+            "snr": rng.uniform(5, 50, n),
+            "maj_raw": rng.uniform(1.5, 4, n),
+            "min_raw": rng.uniform(1.5, 2, n),
+            "pa_raw": rng.uniform(0, 180, n),
+        }
+    )
+    frame["ra_cent"], frame["dec_cent"], frame["core_frac"] = frame.ra_core, frame.dec_core, 0.0
+    for code in (1, 2, 3):
+        frame[f"p{code}_multi"] = probs[:, code - 1]
+        frame[f"p{code}_single"] = 1 / 3
+    return frame
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> dict[str, Path]:
+    paths = {
+        "fits_path": tmp_path / "560mhz.fits",
+        "votable_path": tmp_path / "560mhz.vot",
+        "regions_path": tmp_path / "560mhz.reg",
+    }
+    write_catalogue_files(predictions(), "multi", 560, **paths)
+    return paths
+
+
+def test_fits_and_votable_carry_units_ucds_and_the_primary_probabilities(exported) -> None:
+    table = Table.read(exported["votable_path"])
+    assert len(table) == 5
+    assert str(table["ra_core"].unit) == "deg" and str(table["flux"].unit) == "Jy"
+    assert table["ra_core"].meta["ucd"] == "pos.eq.ra;meta.main"
+    assert table["p_sfg"].meta["ucd"] == "stat.probability"
+    expected = predictions()
+    np.testing.assert_allclose(table["p_ss_agn"], expected["p1_multi"])
+    assert list(table["class"]) == [1, 2, 3, 3, 3]
+    fits_table = Table.read(exported["fits_path"])
+    assert fits_table.colnames == [c for c in COLUMNS if c not in ("peak_flux",)]
+    assert str(fits_table["b_maj"].unit) == "arcsec"
+    np.testing.assert_allclose(fits_table["flux"], expected["flux"])
+
+
+def test_ds9_regions_parse_with_one_coloured_ellipse_per_source(exported) -> None:
+    regions = pytest.importorskip("regions")
+    parsed = regions.Regions.read(exported["regions_path"], format="ds9")
+    assert len(parsed) == 5
+    expected = predictions()
+    first = parsed[0]
+    assert first.center.ra.deg == pytest.approx(expected.ra_core[0] % 360, abs=1e-6)
+    # Semi-axes in the file: the FWHM halved.
+    assert first.width.to_value("arcsec") == pytest.approx(expected.maj_raw[0], abs=2e-3)
+    assert [r.visual["edgecolor"] for r in parsed] == [CLASS_COLOURS[c] for c in expected["class"]]
+    assert [r.meta["text"] for r in parsed] == list(expected["id"])
+
+
+def stilts(*args: str) -> subprocess.CompletedProcess:
+    if shutil.which("stilts") is None:
+        if os.environ.get("STILTS_TESTS_REQUIRED") == "1":
+            pytest.fail("stilts not found (apt-get install stilts)", pytrace=False)
+        pytest.skip("stilts not found (apt-get install stilts)")
+    return subprocess.run(["stilts", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_stilts_validates_the_votable_and_reads_both_tables(exported) -> None:
+    lint = stilts("votlint", f"votable={exported['votable_path']}")
+    assert lint.returncode == 0 and lint.stdout.strip() == "", lint.stdout + lint.stderr
+    for key in ("fits_path", "votable_path"):
+        count = stilts("tpipe", f"in={exported[key]}", "omode=count")
+        assert count.returncode == 0, count.stderr
+        assert "rows: 5" in count.stdout, count.stdout
+        meta = stilts("tpipe", f"in={exported[key]}", "omode=meta")
+        assert "ra_core" in meta.stdout and "deg" in meta.stdout
