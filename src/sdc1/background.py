@@ -31,6 +31,7 @@ from astropy.io import fits
 from scipy import ndimage
 from scipy.special import erf, erfcinv
 
+from sdc1 import beam
 from sdc1.io import InputError, atomic_path, image_plane
 from sdc1.logs import log_progress
 from sdc1.validate import check_background_rms
@@ -135,18 +136,13 @@ def node_positions(n: int, box: int, step: int) -> tuple[np.ndarray, int, int]:
     return nodes, pad_before, pad_after
 
 
-def pixels_per_beam(header: fits.Header) -> float:
-    """Beam area in pixels, ``pi / (4 ln 2) * BMAJ * BMIN / |CDELT1 * CDELT2|``.
+def pixels_per_beam(header: fits.Header, path: str | os.PathLike | None = None) -> float:
+    """Beam area in pixels, ``pi / (4 ln 2) * BMAJ * BMIN / pixel area``.
 
-    PyBDSF's default clipping kappa depends on it.
+    PyBDSF's default clipping kappa depends on it. Read with
+    :func:`sdc1.beam.pixels_per_beam` (any pixel matrix, an AIPS HISTORY beam).
     """
-    missing = [key for key in ("BMAJ", "CDELT1", "CDELT2") if key not in header]
-    if missing:
-        raise InputError(f"image header lacks {', '.join(missing)}: cannot size the beam")
-    bmaj = float(header["BMAJ"])
-    bmin = float(header.get("BMIN", bmaj))
-    cdelt = abs(float(header["CDELT1"]) * float(header["CDELT2"]))
-    return float(np.pi / (4.0 * np.log(2.0)) * bmaj * bmin / cdelt)
+    return beam.pixels_per_beam(header, path)
 
 
 def _first_at_least(
@@ -332,10 +328,7 @@ def compute_background(
         header = hdul[0].header
         image = image_plane(hdul[0].data)
         n_rows, n_cols = image.shape
-        try:
-            npixbeam = pixels_per_beam(header)
-        except InputError as exc:
-            raise InputError(f"{image_path}: {exc}") from None
+        npixbeam = pixels_per_beam(header, image_path)
         row_starts = box_starts(n_rows, box, step)
         col_starts = box_starts(n_cols, box, step)
         row_width = min(box, n_rows)

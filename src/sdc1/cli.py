@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 from astropy.io import fits
 
+from sdc1.beam import beam_from_header, image_frequency_hz, pixel_scale_deg
 from sdc1.io import InputError, atomic_path, read_image, read_sdc1_catalogue
 
 
@@ -55,9 +56,13 @@ def cmd_render(args: argparse.Namespace) -> None:
 
     cat = _read_catalogue(args.catalogue)
     _, header = _read_header(args.like)
-    for key in ("NAXIS1", "NAXIS2", "CDELT2", "BMAJ"):
+    for key in ("NAXIS1", "NAXIS2"):
         if key not in header:
             raise InputError(f"{args.like}: header lacks {key}")
+    # The sky axes, the pixel size (any pixel matrix) and the beam, each naming the file.
+    pixel_scale_deg(header, args.like)
+    beam_from_header(header, args.like)
+    freq_hz = image_frequency_hz(header, args.like)
     if args.pb:
         pb_data, pb_head = _read_header(args.pb)
         attenuation = pb_attenuation(cat, np.asarray(pb_data), pb_head)
@@ -66,7 +71,7 @@ def cmd_render(args: argparse.Namespace) -> None:
     model = render_catalogue(cat, header, attenuation=attenuation * args.flux_scale)
     if args.below_clip_gain != 1.0:
         emulate_deconvolution(
-            model, clip_level(float(header.get("CRVAL3", 560e6))), args.below_clip_gain
+            model, clip_level(560e6 if freq_hz is None else freq_hz), args.below_clip_gain
         )
     if args.noise_rms:
         add_noise(model, args.noise_rms, beam_fwhm_px(header), seed=args.seed)

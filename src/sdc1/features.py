@@ -20,6 +20,7 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from sdc1.beam import beam_from_header
 from sdc1.io import celestial_header
 
 #: Forced photometry is done at this multiple of the larger of two restoring beams.
@@ -265,15 +266,24 @@ def common_beam_arcsec(header_a: fits.Header, header_b: fits.Header) -> float:
     Slightly larger than the larger beam, so that both images are smoothed by a
     kernel that their pixels sample well.
     """
-    return COMMON_BEAM_FACTOR * max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
+    return COMMON_BEAM_FACTOR * _larger_beam_major_deg(header_a, header_b) * 3600.0
 
 
 def match_radius_arcsec(
     header_a: fits.Header, header_b: fits.Header, radius_beams: float
 ) -> float:
     """Cross-match radius: ``radius_beams`` times the larger of the two restoring beams."""
-    beam = max(float(header_a["BMAJ"]), float(header_b["BMAJ"])) * 3600.0
-    return radius_beams * beam
+    return radius_beams * (_larger_beam_major_deg(header_a, header_b) * 3600.0)
+
+
+def _larger_beam_major_deg(header_a: fits.Header, header_b: fits.Header) -> float:
+    """The larger of two restoring beams' major axes (degrees), read by
+    :func:`sdc1.beam.beam_from_header`.
+
+    The major axis, not the geometric mean: a circular common beam must contain both
+    (elliptical) beams for the smoothing kernels to exist.
+    """
+    return max(*beam_from_header(header_a)[:2], *beam_from_header(header_b)[:2])
 
 
 def build_feature_table(

@@ -15,7 +15,6 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 from astropy.io import fits
-from astropy.wcs import WCS
 
 #: SDC1 catalogue columns, in the order of the submission format.
 SDC1_COLUMNS: tuple[str, ...] = (
@@ -72,22 +71,11 @@ def celestial_header(header: fits.Header) -> fits.Header:
     """Return a copy of ``header`` reduced to its two celestial axes.
 
     Radio images carry degenerate FREQ and STOKES axes; everything here works on
-    the 2-D sky plane.
+    the 2-D sky plane. See :func:`sdc1.beam.celestial_header`, which this calls.
     """
-    wcs = WCS(header).celestial
-    if wcs.naxis != 2:
-        raise InputError("header has no celestial (RA/Dec) WCS")
-    reduced = header.copy()
-    for key in list(reduced.keys()):
-        if (
-            key
-            and key[-1] in "34"
-            and key[:-1] in {"NAXIS", "CRPIX", "CDELT", "CRVAL", "CTYPE", "CUNIT", "CROTA"}
-        ):
-            del reduced[key]
-    reduced["NAXIS"] = 2
-    reduced.update(wcs.to_header())
-    return reduced
+    from sdc1.beam import celestial_header as reduce_to_sky  # sdc1.beam imports this module
+
+    return reduce_to_sky(header)
 
 
 def float32_header(header: fits.Header, history: str) -> fits.Header:

@@ -22,14 +22,13 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
+from sdc1 import beam
 from sdc1.io import InputError, catalogue_header_lines
 
 #: Relative difference allowed between the header frequency and the expected one.
 FREQ_TOLERANCE = 0.05
 #: Column counts of an SDC1 catalogue: 12 SDC1 columns, or 15 in the training sets.
 TRUTH_COLUMN_COUNTS: tuple[int, ...] = (12, 15)
-
-_FREQ_UNITS = {"HZ": 1.0, "KHZ": 1e3, "MHZ": 1e6, "GHZ": 1e9}
 
 
 def _one_line(exc: BaseException) -> str:
@@ -109,35 +108,24 @@ def read_fits_header(path: str | os.PathLike) -> fits.Header:
 
 
 def celestial_wcs(header: fits.Header, path: str | os.PathLike) -> WCS:
-    """Return the 2-D celestial WCS of a header; ``path`` is named in errors."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AstropyWarning)
-            wcs = WCS(header)
-    except Exception as exc:  # noqa: BLE001  (astropy.wcs raises many types)
-        raise InputError(f"{path}: invalid WCS in the header ({_one_line(exc)})") from None
-    if not wcs.has_celestial or wcs.celestial.naxis != 2:
-        ctypes = [header.get(f"CTYPE{i}", "") for i in range(1, int(header.get("NAXIS", 0)) + 1)]
-        raise InputError(f"{path}: no celestial (RA/Dec) WCS in the header (CTYPEs {ctypes})")
-    return wcs.celestial
+    """Return the 2-D celestial WCS of a header; ``path`` is named in errors.
+
+    See :func:`sdc1.beam.celestial_wcs`: any axis order, ``PCi_j``/``CDi_j`` matrices.
+    """
+    return beam.celestial_wcs(header, path)
 
 
-def header_frequency_hz(header: fits.Header) -> tuple[float, str] | None:
+def header_frequency_hz(
+    header: fits.Header, path: str | os.PathLike | None = None
+) -> tuple[float, str] | None:
     """Return the frequency a header gives, in Hz, and the keyword it came from.
 
-    The CRVAL of a FREQ axis wins over RESTFRQ/RESTFREQ; ``None`` if neither exists.
+    The CRVAL of a FREQ axis (any axis number, in its CUNIT) wins over
+    RESTFRQ/RESTFREQ/FREQ; ``None`` if none exists. An unknown frequency unit raises
+    :class:`InputError` naming ``path`` and the keyword (see
+    :func:`sdc1.beam.image_frequency`).
     """
-    for i in range(1, int(header.get("NAXIS", 0)) + 1):
-        if (
-            str(header.get(f"CTYPE{i}", "")).strip().upper().startswith("FREQ")
-            and f"CRVAL{i}" in header
-        ):
-            unit = str(header.get(f"CUNIT{i}", "Hz")).strip().upper() or "HZ"
-            return float(header[f"CRVAL{i}"]) * _FREQ_UNITS.get(unit, 1.0), f"CRVAL{i}"
-    for key in ("RESTFRQ", "RESTFREQ"):
-        if key in header:
-            return float(header[key]), key
-    return None
+    return beam.image_frequency(header, path)
 
 
 def check_frequency(
@@ -150,7 +138,7 @@ def check_frequency(
 
     A header without any frequency passes: there is nothing to disagree with.
     """
-    found = header_frequency_hz(header)
+    found = header_frequency_hz(header, path)
     if found is None:
         return
     freq_hz, key = found
@@ -162,8 +150,14 @@ def check_frequency(
 
 
 def check_beam(header: fits.Header, path: str | os.PathLike) -> None:
-    """Raise unless the header gives a positive restoring beam (BMAJ, BMIN)."""
+    """Raise unless the header gives a positive restoring beam.
+
+    BMAJ and BMIN keywords (BPA, when present, must be a number), or, with neither, an
+    AIPS ``HISTORY ... CLEAN BMAJ=`` card (see :func:`sdc1.beam.restoring_beam`).
+    """
     missing = [key for key in ("BMAJ", "BMIN") if key not in header]
+    if len(missing) == 2 and beam.history_beam(header) is not None:
+        return
     if missing:
         raise InputError(f"{path}: missing {'/'.join(missing)} (restoring beam) in the header")
     for key in ("BMAJ", "BMIN"):
@@ -175,6 +169,7 @@ def check_beam(header: fits.Header, path: str | os.PathLike) -> None:
             or not math.isfinite(value)
         ):
             raise InputError(f"{path}: {key} = {value!r} is not a positive beam size")
+    beam.restoring_beam(header, path)
 
 
 def check_image(

@@ -40,6 +40,8 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from scipy.ndimage import gaussian_filter1d
 
+from sdc1.beam import beam_from_header, pixel_scale_arcsec, pixel_scale_deg
+
 FWHM_PER_SIGMA: float = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
 #: Six-Gaussian mixture of a unit-flux 2-D exponential profile exp(-r/h): amplitudes and
@@ -638,9 +640,13 @@ def pb_attenuation(cat: pd.DataFrame, pb_data: np.ndarray, pb_header: fits.Heade
 
 
 def beam_fwhm_px(header: fits.Header) -> float:
-    """Restoring-beam FWHM in pixels from BMAJ/BMIN (geometric mean) and CDELT2."""
-    bmaj, bmin = float(header["BMAJ"]), float(header.get("BMIN", header["BMAJ"]))
-    return float(np.sqrt(bmaj * bmin) / abs(float(header["CDELT2"])))
+    """Restoring-beam FWHM in pixels: geometric mean of BMAJ and BMIN over the pixel size.
+
+    Both read by :mod:`sdc1.beam` (the pixel size from the full pixel matrix; ``|CDELT2|``
+    for the SDC1 images).
+    """
+    bmaj, bmin, _ = beam_from_header(header)
+    return float(np.sqrt(bmaj * bmin) / pixel_scale_deg(header))
 
 
 def render_catalogue(
@@ -675,7 +681,7 @@ def render_catalogue(
     ny, nx = int(header["NAXIS2"]), int(header["NAXIS1"])
     if out is None:
         out = np.zeros((ny, nx), dtype=np.float32)
-    pixel_arcsec = abs(float(header["CDELT2"])) * 3600.0
+    pixel_arcsec = pixel_scale_arcsec(header)
     comps = catalogue_components(cat, wcs, pixel_arcsec, attenuation)
     render_components(comps, out, beam_fwhm_px(header), strip_rows=strip_rows)
     return out
