@@ -40,6 +40,7 @@ from sdc1.io import InputError
 
 __all__ = [
     "Beam",
+    "pybdsf_header",
     "beam_arcsec_from_header",
     "beam_from_header",
     "celestial_header",
@@ -220,6 +221,72 @@ def celestial_header(header: fits.Header, path: str | os.PathLike | None = None)
         warnings.simplefilter("ignore", AstropyWarning)
         reduced.update(celestial.to_header())
     return reduced
+
+
+def _pybdsf_ready(header: fits.Header) -> bool:
+    """Whether PyBDSF reads ``header`` as it is: RA and Dec on axes 1 and 2 with CDELT and no
+    matrix, and a FREQ axis 3 in Hz where there are more axes."""
+    ctypes = [c.strip().upper() for c in _ctypes(header)]
+    if len(ctypes) < 2 or not (ctypes[0].startswith("RA") and ctypes[1].startswith("DEC")):
+        return False
+    if "CDELT1" not in header or "CDELT2" not in header:
+        return False
+    if any(key and (_MATRIX_KEY.match(key) or key.startswith("CROTA")) for key in header.keys()):
+        return False
+    if len(ctypes) >= 3:
+        unit = str(header.get("CUNIT3", "") or "").strip().upper()
+        return ctypes[2].startswith("FREQ") and unit in ("", "HZ")
+    return False
+
+
+def pybdsf_header(header: fits.Header, path: str | os.PathLike | None = None) -> fits.Header:
+    """A copy of ``header`` in the layout PyBDSF reads, with the same sky and frequency.
+
+    PyBDSF takes the pixel size from ``CDELT1``/``CDELT2`` and the frequency from a FREQ
+    axis: a CD matrix (AIPS, some CASA exports), STOKES before FREQ, a frequency given
+    only in a keyword or in MHz would break it or be misread. Such a header becomes RA
+    and Dec on axes 1 and 2 (``CDELTi`` the pixel scales, a ``PCi_j`` rotation only where
+    there is one), FREQ in Hz on axis 3 and STOKES I on axis 4, for the same pixels.
+    A header PyBDSF already reads is returned unchanged.
+
+    Raises
+    ------
+    InputError
+        If the header has no celestial WCS or no frequency.
+    """
+    if _pybdsf_ready(header):
+        return header.copy()
+    freq_hz = image_frequency_hz(header, path)
+    if freq_hz is None:
+        raise InputError(f"{_where(path)}no frequency: no FREQ axis and no RESTFRQ keyword")
+    out = celestial_header(header, path)
+    matrix = _pixel_matrix(out, path)
+    scales = np.hypot(matrix[0], matrix[1])
+    cdelt = np.array(
+        [
+            -scales[0] if matrix[0, 0] <= 0 else scales[0],
+            -scales[1] if matrix[1, 1] < 0 else scales[1],
+        ]
+    )
+    pc = matrix / cdelt[None, :]
+    for key in list(out.keys()):
+        if key and (_MATRIX_KEY.match(key) or key.startswith("CROTA") or key.startswith("CDELT")):
+            del out[key]
+    out["CDELT1"], out["CDELT2"] = float(cdelt[0]), float(cdelt[1])
+    if not np.allclose(pc, np.eye(2), rtol=0, atol=1e-12):
+        for i in range(2):
+            for j in range(2):
+                out[f"PC{i + 1}_{j + 1}"] = float(pc[i, j])
+    out["NAXIS"] = 4
+    out.set("NAXIS3", 1, after="NAXIS2")
+    out.set("NAXIS4", 1, after="NAXIS3")
+    axes = {"CTYPE": ("FREQ", "STOKES"), "CRVAL": (freq_hz, 1.0), "CDELT": (1.0, 1.0)}
+    axes |= {"CRPIX": (1.0, 1.0), "CUNIT": ("Hz", "")}
+    for key, (freq_value, stokes_value) in axes.items():
+        out[f"{key}3"] = freq_value
+        if stokes_value != "":
+            out[f"{key}4"] = stokes_value
+    return out
 
 
 def _pixel_matrix(header: fits.Header | WCS, path: str | os.PathLike | None) -> np.ndarray:

@@ -176,7 +176,7 @@ def to_sdc1(
     Parameters
     ----------
     sources : pandas.DataFrame
-        PyBDSF source list as returned by :func:`sdc1.sourcefind.find_sources`
+        PyBDSF source list as returned by :func:`sdc1.find_sources.find_sources`
         (PyBDSF column names, degrees, Jy), with ``n_gaussians``.
     gaussians : pandas.DataFrame
         The matching PyBDSF Gaussian list.

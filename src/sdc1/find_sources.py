@@ -149,6 +149,12 @@ def find_sources(
         "beam": tuple(float(v) for v in beam),
     }
     options.update(extra or {})
+    log.info(
+        "PyBDSF beam: %.3f x %.3f arcsec, PA %.1f deg",
+        options["beam"][0] * 3600.0,
+        options["beam"][1] * 3600.0,
+        options["beam"][2],
+    )
     with tempfile.TemporaryDirectory(prefix="sdc1-bdsf-") as workdir:
         try:
             img = bdsf.process_image(str(image_path), quiet=True, outdir=workdir, **options)

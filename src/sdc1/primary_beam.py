@@ -16,6 +16,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from reproject import reproject_interp
 
+from sdc1.beam import pybdsf_header
 from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
 from sdc1.logs import log_progress
 
@@ -160,8 +161,10 @@ def correct_primary_beam(
         n_rows, n_cols = image.shape
         image_wcs = WCS(celestial_header(header))
         pb_plane, pb_wcs = _read_beam(pb_path) if pb_path is not None else (None, None)
+        # What PyBDSF reads: other imagers' headers (CD matrix, STOKES before FREQ...) are
+        # rewritten for the same pixels; SDC1's pass unchanged.
         header = float32_header(
-            header,
+            pybdsf_header(header, image_path),
             f"sdc1: primary-beam corrected with {os.path.basename(str(pb_path))}, min_pb={min_pb}",
         )
         with atomic_path(out_path) as tmp:

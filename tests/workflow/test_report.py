@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import POPULATION_PARAMS
 from tests.workflow.conftest import deploy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -54,6 +55,7 @@ def run_config(workdir: Path) -> Path:
             sizes_px=SIZE_PX,
             depth_h=1000,
             seed=20190219,
+            population_params=POPULATION_PARAMS,
             image_path=inputs / f"{freq}.fits",
             pb_path=inputs / f"{freq}_pb.fits",
             truth_path=inputs / f"{freq}.txt",
