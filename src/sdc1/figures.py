@@ -76,6 +76,7 @@ def image_figure(
         y[inside] - y0,
         predictions["class"].to_numpy()[inside],
         title=f"{freq} MHz: central {cut.shape[1]}x{cut.shape[0]} px, detections by class",
+        wcs=wcs.slice((slice(y0, y0 + cut.shape[0]), slice(x0, x0 + cut.shape[1]))),
     )
 
 

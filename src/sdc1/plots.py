@@ -15,6 +15,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from astropy.visualization import (  # noqa: E402
+    AsinhStretch,
+    AsymmetricPercentileInterval,
+    ImageNormalize,
+)
+from astropy.wcs import WCS  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 CLASS_LABELS: dict[int, str] = {1: "SS AGN", 2: "FS AGN", 3: "SFG"}
@@ -54,21 +60,25 @@ def image_overlay(
     classes: np.ndarray,
     *,
     title: str = "",
+    wcs: WCS | None = None,
 ) -> Figure:
     """Image (arcsinh stretch) with detected sources marked, coloured by predicted class.
 
-    ``x`` and ``y`` are 0-based pixel coordinates in ``image``.
+    ``x`` and ``y`` are 0-based pixel coordinates in ``image``. With the image's
+    celestial ``wcs`` the axes are RA and Dec (WCSAxes), otherwise pixels.
     """
-    fig, ax = _figure(6.5, 6.0)
+    fig = Figure(figsize=(6.5, 6.0), layout="constrained")
+    ax = fig.add_subplot(projection=wcs) if wcs is not None else fig.add_subplot()
     data = np.asarray(image, dtype=float)
-    finite = data[np.isfinite(data)]
-    if finite.size:
-        lo, hi = np.percentile(finite, [1.0, 99.7])
-        scale = max(hi - lo, 1e-30)
-        shown = np.arcsinh(np.clip(data - lo, 0, None) / (0.05 * scale))
+    if np.isfinite(data).any():
+        norm = ImageNormalize(
+            data, interval=AsymmetricPercentileInterval(1.0, 99.7), stretch=AsinhStretch(0.05)
+        )
     else:
-        shown = np.zeros_like(data)
-    ax.imshow(shown, origin="lower", cmap="gray_r", interpolation="nearest")
+        norm = None
+    ax.imshow(
+        np.nan_to_num(data), origin="lower", cmap="gray_r", interpolation="nearest", norm=norm
+    )
     classes = np.asarray(classes, dtype=int)
     for c, label in CLASS_LABELS.items():
         sel = classes == c
@@ -83,8 +93,12 @@ def image_overlay(
         )
     ax.set_xlim(-0.5, data.shape[1] - 0.5)
     ax.set_ylim(-0.5, data.shape[0] - 0.5)
-    ax.set_xlabel("x (pixel)")
-    ax.set_ylabel("y (pixel)")
+    if wcs is not None:
+        ax.coords[0].set_axislabel("Right ascension (ICRS)")
+        ax.coords[1].set_axislabel("Declination (ICRS)")
+    else:
+        ax.set_xlabel("x (pixel)")
+        ax.set_ylabel("y (pixel)")
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize="small")
     return fig

@@ -25,6 +25,20 @@ def test_image_overlay_marks_sources_by_class() -> None:
     assert sum(len(c.get_offsets()) for c in ax.collections) == 3
 
 
+def test_image_overlay_with_a_wcs_has_ra_dec_axes() -> None:
+    from astropy.wcs import WCS
+
+    from tests.helpers import sky_header
+
+    image = np.random.default_rng(0).normal(size=(20, 30))
+    wcs = WCS(sky_header(30, 20, pixel_arcsec=0.6))
+    fig = plots.image_overlay(image, np.array([1.0]), np.array([2.0]), np.array([2]), wcs=wcs)
+    ax = fig.axes[0]
+    assert ax.coords[0].get_axislabel() == "Right ascension (ICRS)"
+    assert ax.coords[1].coord_type == "latitude"
+    fig.canvas.draw()  # the RA/Dec ticks and labels render
+
+
 def test_source_counts_and_completeness() -> None:
     truth = 10 ** np.linspace(-6, -3, 50)
     detected = truth[25:]
