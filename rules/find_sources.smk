@@ -97,7 +97,8 @@ else:
                 "benchmarks/{dataset}/find_sources_tiles/{freq}.tsv"
             conda:
                 "../envs/sdc1.yaml"
-            threads: workflow.cores
+            # As many tiles at once as this (at most --cores locally; a node job sets its own).
+            threads: 32
             resources:
                 # The tiles running at once share this; a node-sized job (profiles/slurm) sets more.
                 mem_mb=config["sourcefind"]["job_mem_mb"],
