@@ -54,20 +54,9 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
     assert score["score"] > 0.4 * score["n_det"]
 
     submission = (results / "submission" / "560mhz.txt").read_text().splitlines()
-    assert submission[0].split() == [
-        "id",
-        "ra_core",
-        "dec_core",
-        "ra_cent",
-        "dec_cent",
-        "flux",
-        "core_frac",
-        "b_maj",
-        "b_min",
-        "pa",
-        "size",
-        "class",
-    ]
+    assert submission[0].split() == (
+        "id ra_core dec_core ra_cent dec_cent flux core_frac b_maj b_min pa size class".split()
+    )
     assert len(submission) == score["n_det"] + 1
     # The default tiling keeps the small cutout whole: one tile, its plan and its merge.
     jobs = (

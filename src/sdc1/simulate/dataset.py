@@ -20,7 +20,7 @@ import pandas as pd
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.io import atomic_path
+from sdc1.io import SDC1_COLUMNS, atomic_path
 from sdc1.logs import log_progress
 from sdc1.simulate.geometry import (
     PRESET_SIZES,
@@ -110,20 +110,7 @@ def write_pb(path: str | os.PathLike, cutout: Cutout) -> tuple[np.ndarray, fits.
 
 def write_truth(path: str | os.PathLike, cat: pd.DataFrame) -> None:
     """Write a truth catalogue in the SDC1 12-column format (whitespace, no header)."""
-    cols = [
-        "id",
-        "ra_core",
-        "dec_core",
-        "ra_cent",
-        "dec_cent",
-        "flux",
-        "core_frac",
-        "b_maj",
-        "b_min",
-        "pa",
-        "size",
-        "class",
-    ]
+    cols = list(SDC1_COLUMNS)
     # %-formatting row tuples is ~2x faster than DataFrame.to_csv(float_format=...), which
     # matters for a full field's truth (~19 million rows); the text is the same.
     arrays = [cat[c].to_numpy() for c in cols]
