@@ -50,10 +50,13 @@ def make_classifier(settings: ClassifierSettings, n_jobs: int = 1) -> Any:
         min_samples_leaf=settings.min_samples_leaf,
         class_weight=settings.class_weight,
         random_state=settings.seed,
-        n_jobs=n_jobs,
+        n_jobs=1,
     )
+    # The calibration folds run in parallel, each forest on one thread: a forest's
+    # probabilities summed over threads would be added in whatever order the threads
+    # finish, and differ in the last digits from run to run.
     return CalibratedClassifierCV(
-        forest, method=settings.calibration, cv=settings.calibration_folds
+        forest, method=settings.calibration, cv=settings.calibration_folds, n_jobs=n_jobs
     )
 
 
