@@ -181,6 +181,9 @@ def test_pybdsf_fitting_progress(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         )
     assert (Op_gausfit.__call__, Op_gausfit.process_island) == original
     lines = messages(caplog, "sdc1.find_sources")
+    # First the beam PyBDSF is given, then its fitting progress.
+    assert lines[0] == "PyBDSF beam: 1.260 x 1.260 arcsec, PA 0.0 deg"
+    lines = lines[1:]
     n = int(re.fullmatch(r"PyBDSF: fitting Gaussians to (\d+) islands", lines[0]).group(1))
     assert n >= 15 and len(sources) >= 15
     steps = [m for m in lines if m.startswith("PyBDSF: islands fitted: ")]
