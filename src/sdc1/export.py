@@ -66,6 +66,7 @@ COLUMNS: dict[str, Column] = {
 #: DS9 colours of the classes.
 CLASS_COLOURS: dict[int, str] = {1: "red", 2: "cyan", 3: "green"}
 _PROBABILITIES = ("p_ss_agn", "p_fs_agn", "p_sfg")
+_INTEGERS = ("id", "size", "class")
 
 
 def catalogue_table(predictions: pd.DataFrame, primary: str, freq_mhz: int) -> Table:
@@ -88,9 +89,8 @@ def catalogue_table(predictions: pd.DataFrame, primary: str, freq_mhz: int) -> T
     for name, column in COLUMNS.items():
         if name not in frame:
             continue
-        values = frame[name].to_numpy()
-        if name in ("id", "size", "class"):
-            values = values.astype(np.int64)
+        # Explicit types: an empty catalogue reads back with untyped (object) columns.
+        values = frame[name].to_numpy(dtype=np.int64 if name in _INTEGERS else np.float64)
         table[name] = values
         table[name].unit = column.unit
         table[name].meta["ucd"] = column.ucd

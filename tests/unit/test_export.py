@@ -70,6 +70,20 @@ def test_fits_and_votable_carry_units_ucds_and_the_primary_probabilities(exporte
     np.testing.assert_allclose(fits_table["flux"], expected["flux"])
 
 
+def test_an_empty_catalogue_gives_empty_files(tmp_path: Path) -> None:
+    # As read back from an empty predictions CSV: the columns, untyped, and no rows.
+    empty = predictions().iloc[:0].astype(object)
+    paths = {
+        "fits_path": tmp_path / "e.fits",
+        "votable_path": tmp_path / "e.vot",
+        "regions_path": tmp_path / "e.reg",
+    }
+    write_catalogue_files(empty, "multi", 9200, **paths)
+    assert len(Table.read(paths["fits_path"])) == 0
+    assert len(Table.read(paths["votable_path"])) == 0
+    assert paths["regions_path"].read_text().splitlines()[-1] == "fk5"
+
+
 def test_ds9_regions_parse_with_one_coloured_ellipse_per_source(exported) -> None:
     regions = pytest.importorskip("regions")
     parsed = regions.Regions.read(exported["regions_path"], format="ds9")
