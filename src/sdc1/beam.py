@@ -236,7 +236,7 @@ def _pybdsf_ready(header: fits.Header) -> bool:
     if len(ctypes) >= 3:
         unit = str(header.get("CUNIT3", "") or "").strip().upper()
         return ctypes[2].startswith("FREQ") and unit in ("", "HZ")
-    return False
+    return True
 
 
 def pybdsf_header(header: fits.Header, path: str | os.PathLike | None = None) -> fits.Header:
@@ -252,13 +252,11 @@ def pybdsf_header(header: fits.Header, path: str | os.PathLike | None = None) ->
     Raises
     ------
     InputError
-        If the header has no celestial WCS or no frequency.
+        If the header has no celestial WCS.
     """
     if _pybdsf_ready(header):
         return header.copy()
     freq_hz = image_frequency_hz(header, path)
-    if freq_hz is None:
-        raise InputError(f"{_where(path)}no frequency: no FREQ axis and no RESTFRQ keyword")
     out = celestial_header(header, path)
     matrix = _pixel_matrix(out, path)
     scales = np.hypot(matrix[0], matrix[1])
@@ -277,6 +275,9 @@ def pybdsf_header(header: fits.Header, path: str | os.PathLike | None = None) ->
         for i in range(2):
             for j in range(2):
                 out[f"PC{i + 1}_{j + 1}"] = float(pc[i, j])
+    if freq_hz is None:
+        # Sky axes only: PyBDSF then needs its `frequency` option where it uses one.
+        return out
     out["NAXIS"] = 4
     out.set("NAXIS3", 1, after="NAXIS2")
     out.set("NAXIS4", 1, after="NAXIS3")
