@@ -32,7 +32,7 @@ import pandas as pd
 
 from sdc1.background import BackgroundGrid, load_grid
 from sdc1.io import read_table, write_table
-from sdc1.tiles import Tile, merge_tiles, near_cut_edge
+from sdc1.tiles import Tile, merge_tiles, near_cut_edge, tile_from_record
 
 __all__ = ["PlannedTile", "find_sources_in_tiles", "launch_order", "read_planned_tiles"]
 
@@ -61,17 +61,7 @@ def read_planned_tiles(path: str | os.PathLike) -> list[PlannedTile]:
     """The tiles of a plan written by :func:`sdc1.tiles.write_plan`, in plan order."""
     content = json.loads(Path(path).read_text())
     return [
-        PlannedTile(
-            Tile(
-                t["name"],
-                tuple(t["rows"]),
-                tuple(t["cols"]),
-                tuple(t["core_rows"]),
-                tuple(t["core_cols"]),
-            ),
-            int(t["mem_mb"]),
-            float(t.get("work", 0.0)),
-        )
+        PlannedTile(tile_from_record(t), int(t["mem_mb"]), float(t.get("work", 0.0)))
         for t in content["tiles"]
     ]
 

@@ -537,19 +537,20 @@ def write_plan(
     write_json(json.loads(json.dumps(content)), path)
 
 
+def tile_from_record(record: dict[str, Any]) -> Tile:
+    """The :class:`Tile` of one entry of a plan's ``tiles`` (:func:`write_plan`)."""
+    return Tile(
+        record["name"],
+        tuple(record["rows"]),
+        tuple(record["cols"]),
+        tuple(record["core_rows"]),
+        tuple(record["core_cols"]),
+    )
+
+
 def read_plan(path: str | os.PathLike) -> list[Tile]:
     """Read the tiles of a plan written by :func:`write_plan`."""
-    content = json.loads(Path(path).read_text())
-    return [
-        Tile(
-            t["name"],
-            tuple(t["rows"]),
-            tuple(t["cols"]),
-            tuple(t["core_rows"]),
-            tuple(t["core_cols"]),
-        )
-        for t in content["tiles"]
-    ]
+    return [tile_from_record(t) for t in json.loads(Path(path).read_text())["tiles"]]
 
 
 def pixel_positions(sources: pd.DataFrame, wcs: WCS) -> tuple[np.ndarray, np.ndarray]:
