@@ -1,10 +1,12 @@
-# PyBDSF source lists to SDC1 catalogues, then out-of-fold calibration against truth.
+# PyBDSF source lists to SDC1 catalogues, each source's reliability from the negated
+# image's detections, then out-of-fold calibration against truth.
 
 
 rule catalogue:
     input:
         sources="results/{dataset}/sources/{freq}mhz.parquet",
         gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+        negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
         image="results/{dataset}/pbcor/{freq}mhz.fits",
     output:
         "results/{dataset}/catalogues/{freq}mhz_measured.csv",
@@ -19,7 +21,7 @@ rule catalogue:
         mem_mb=1000,
         runtime=30,
     params:
-        catalogue=get_catalogue_settings,
+        catalogue=get_catalogue_settings(),
     script:
         "../scripts/catalogue.py"
 
@@ -43,5 +45,6 @@ rule calibrate:
         runtime=30,
     params:
         calibrate=canonical(config["calibrate"]),
+        match_value=config["catalogue"]["match_value"],
     script:
         "../scripts/calibrate.py"

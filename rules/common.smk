@@ -124,11 +124,10 @@ def get_pbcor_images(wildcards) -> list[str]:
     ]
 
 
-def get_catalogue_settings(wildcards) -> dict:
-    """The catalogue section with ``min_snr`` resolved for the `{freq}` wildcard."""
+def get_catalogue_settings() -> dict:
+    """The catalogue section, with PyBDSF's peak threshold as the reliability model's S/N floor."""
     settings = dict(config["catalogue"])
-    by_freq = {str(k): v for k, v in (settings.pop("min_snr_by_freq", None) or {}).items()}
-    settings["min_snr"] = by_freq.get(str(wildcards.freq), settings["min_snr"])
+    settings["snr_floor"] = config["sourcefind"]["thresh_pix"]
     return canonical(settings)
 
 
@@ -192,6 +191,7 @@ def get_planned_tiles(wildcards) -> dict[str, list[str]]:
     return {
         "sources": [f"{prefix}/{name}.parquet" for name in names],
         "gaussians": [f"{prefix}/{name}_gaussians.parquet" for name in names],
+        "negated": [f"{prefix}/{name}_negated.parquet" for name in names],
     }
 
 

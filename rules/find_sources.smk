@@ -41,6 +41,7 @@ if config["sourcefind"]["tile_size"] == 0:
         output:
             sources="results/{dataset}/sources/{freq}mhz.parquet",
             gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+            negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
             memory="benchmarks/{dataset}/find_sources/{freq}.memory.tsv",
         log:
             "logs/{dataset}/find_sources/{freq}.log",
@@ -90,6 +91,7 @@ else:
             output:
                 sources="results/{dataset}/sources/{freq}mhz.parquet",
                 gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+                negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
                 memory="benchmarks/{dataset}/find_sources_tiles/{freq}.memory.tsv",
             log:
                 "logs/{dataset}/find_sources_tiles/{freq}.log",
@@ -118,6 +120,7 @@ else:
             output:
                 sources="results/{dataset}/tiles/{freq}mhz/{tile}.parquet",
                 gaussians="results/{dataset}/tiles/{freq}mhz/{tile}_gaussians.parquet",
+                negated="results/{dataset}/tiles/{freq}mhz/{tile}_negated.parquet",
                 memory="benchmarks/{dataset}/find_sources_tile/{freq}_{tile}.memory.tsv",
             log:
                 "logs/{dataset}/find_sources_tile/{freq}_{tile}.log",
@@ -140,6 +143,7 @@ else:
             output:
                 sources="results/{dataset}/sources/{freq}mhz.parquet",
                 gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+                negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
             log:
                 "logs/{dataset}/merge_tiles/{freq}.log",
             benchmark:

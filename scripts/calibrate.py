@@ -1,4 +1,4 @@
-"""Snakemake entry point: out-of-fold flux and size calibration against the truth."""
+"""Snakemake entry point: out-of-fold flux, size and reliability calibration against the truth."""
 
 from astropy.io import fits
 
@@ -16,6 +16,7 @@ with job_log(snakemake.log[0]) as logger:
             read_sdc1_catalogue(snakemake.input.truth[0]),
             beam_arcsec_from_header(fits.getheader(snakemake.input.image)),
             int(snakemake.wildcards.freq),
+            match_value=snakemake.params.match_value,
             **settings,
         )
     else:

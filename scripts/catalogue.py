@@ -1,4 +1,4 @@
-"""Snakemake entry point: PyBDSF lists to an SDC1 catalogue."""
+"""Snakemake entry point: PyBDSF lists to an SDC1 catalogue of the reliable sources."""
 
 from astropy.io import fits
 
@@ -12,6 +12,7 @@ with job_log(snakemake.log[0]) as logger:
         read_table(snakemake.input.sources),
         read_table(snakemake.input.gaussians),
         header,
+        negated=read_table(snakemake.input.negated),
         **snakemake.params.catalogue,
     )
     logger.info("%d sources in the catalogue", len(catalogue))

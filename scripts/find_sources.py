@@ -1,4 +1,4 @@
-"""Snakemake entry point: PyBDSF on the whole image or on one tile, memory profiled.
+"""Snakemake entry point: PyBDSF on the whole image or one tile, and negated, memory profiled.
 
 Used by the rules ``find_sources`` (the whole image) and ``find_sources_tile``
 (the tile named by the ``tile`` wildcard, from the plan). Both read the image's
@@ -22,4 +22,5 @@ with job_log(snakemake.log[0]):
     )
     write_table(found.sources, snakemake.output.sources)
     write_table(found.gaussians, snakemake.output.gaussians)
+    write_table(found.negated, snakemake.output.negated)
     write_memory_timeline(found.memory, snakemake.output.memory)

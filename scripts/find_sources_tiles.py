@@ -10,7 +10,7 @@ from sdc1.memory import profile_memory, write_memory_timeline
 from sdc1.parallel_tiles import find_sources_in_tiles
 
 with job_log(snakemake.log[0]):
-    (sources, gaussians), timeline = profile_memory(
+    (sources, gaussians, negated), timeline = profile_memory(
         find_sources_in_tiles,
         snakemake.input.image,
         snakemake.input.background,
@@ -21,4 +21,5 @@ with job_log(snakemake.log[0]):
     )
     write_table(sources, snakemake.output.sources)
     write_table(gaussians, snakemake.output.gaussians)
+    write_table(negated, snakemake.output.negated)
     write_memory_timeline(timeline, snakemake.output.memory)

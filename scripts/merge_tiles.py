@@ -1,4 +1,6 @@
-"""Snakemake entry point: merge per-tile source lists into the image's (ids renumbered)."""
+"""Snakemake entry point: merge per-tile source lists (and negated-image ones), ids renumbered."""
+
+import pandas as pd
 
 from sdc1.io import read_table, write_table
 from sdc1.logs import job_log
@@ -9,5 +11,9 @@ with job_log(snakemake.log[0]):
         (read_table(sources), read_table(gaussians))
         for sources, gaussians in zip(snakemake.input.sources, snakemake.input.gaussians)
     )
+    negated, _ = merge_tiles(
+        (read_table(path), pd.DataFrame()) for path in snakemake.input.negated
+    )
     write_table(sources, snakemake.output.sources)
     write_table(gaussians, snakemake.output.gaussians)
+    write_table(negated, snakemake.output.negated)

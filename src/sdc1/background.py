@@ -20,6 +20,7 @@ pre-filtering.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,7 @@ __all__ = [
     "compute_background",
     "evaluate",
     "load_grid",
+    "negated",
     "pixels_per_beam",
     "save_grid",
     "write_map",
@@ -457,6 +459,11 @@ def evaluate(grid: BackgroundGrid, rows: slice, cols: slice) -> tuple[np.ndarray
     iy, wy = _axis_weights(y, grid.row_nodes)
     ix, wx = _axis_weights(x, grid.col_nodes)
     return _bilinear(grid.mean, iy, wy, ix, wx), _bilinear(grid.rms, iy, wy, ix, wx)
+
+
+def negated(grid: BackgroundGrid) -> BackgroundGrid:
+    """The background of the negated image: the mean changes sign, the rms does not."""
+    return dataclasses.replace(grid, mean=-grid.mean)
 
 
 def write_map(

@@ -28,12 +28,14 @@ from astropy.io import fits
 
 from sdc1.beam import beam_arcsec_from_header
 from sdc1.io import SDC1_COLUMNS
+from sdc1.reliability import reliability_cut
 from sdc1.sky import wrap_ra
 
 __all__ = [
     "FEATURE_COLUMNS",
     "core_fraction",
     "deconvolved_sizes",
+    "peak_snr",
     "sdc1_position_angle",
     "to_sdc1",
     "wrap_ra",
@@ -42,6 +44,7 @@ __all__ = [
 #: Measured columns kept beside the SDC1 columns by :func:`to_sdc1`.
 FEATURE_COLUMNS: tuple[str, ...] = (
     "snr",
+    "reliability",
     "peak_flux",
     "total_flux",
     "e_total_flux",
@@ -160,12 +163,24 @@ def core_fraction(
     return np.where(n > 1, frac, 0.0)
 
 
+def peak_snr(sources: pd.DataFrame) -> np.ndarray:
+    """Peak signal-to-noise of PyBDSF sources: ``Peak_flux / Isl_rms`` (inf where rms is 0)."""
+    if len(sources) == 0:
+        return np.zeros(0)
+    rms = sources["Isl_rms"].to_numpy(dtype=float)
+    peak = sources["Peak_flux"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rms > 0, peak / rms, np.inf)
+
+
 def to_sdc1(
     sources: pd.DataFrame,
     gaussians: pd.DataFrame,
     header: fits.Header,
     *,
-    min_snr: float,
+    negated: pd.DataFrame,
+    snr_floor: float,
+    match_value: float,
     unresolved_frac: float = 0.1,
     min_axis_ratio: float = 0.0,
     core_min_gaussians: int | None = None,
@@ -182,9 +197,15 @@ def to_sdc1(
         The matching PyBDSF Gaussian list.
     header : astropy.io.fits.Header
         Header of the image the lists were measured on (for the beam).
-    min_snr : float
-        Keep only sources with ``Peak_flux / Isl_rms >= min_snr``; the cut
-        against false detections near the island threshold.
+    negated : pandas.DataFrame
+        PyBDSF source list of the negated image (same background and
+        thresholds): its detections are noise, and set each source's
+        ``reliability`` (:func:`sdc1.reliability.reliability_cut`).
+    snr_floor : float
+        Detection floor in peak S/N (PyBDSF's ``thresh_pix``).
+    match_value : float
+        What a match earns in the SDC1 score (about 0.8; a false detection
+        costs 1): a source is kept when its expected value is positive.
     unresolved_frac : float, optional
         Size floor for unresolved axes, as a fraction of the beam FWHM
         (see :func:`deconvolved_sizes`).
@@ -214,8 +235,7 @@ def to_sdc1(
     src = sources.reset_index(drop=True)
     rms = src["Isl_rms"].to_numpy(dtype=float)
     peak = src["Peak_flux"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        snr = np.where(rms > 0, peak / rms, np.inf)
+    snr = peak_snr(src)
     dc_maj = src["DC_Maj"].to_numpy(dtype=float) * DEG_TO_ARCSEC
     dc_min = src["DC_Min"].to_numpy(dtype=float) * DEG_TO_ARCSEC
     b_maj, b_min = deconvolved_sizes(
@@ -272,7 +292,8 @@ def to_sdc1(
             "isl_id": src["Isl_id"].to_numpy(dtype=int),
         }
     )
-    keep = snr >= min_snr
-    out = out.loc[keep].reset_index(drop=True)
+    cut = reliability_cut(snr, peak_snr(negated), floor=snr_floor, match_value=match_value)
+    out.insert(out.columns.get_loc("snr") + 1, "reliability", cut.reliability)
+    out = out.loc[cut.keep].reset_index(drop=True)
     out["id"] = np.arange(len(out))
     return out[columns]

@@ -30,7 +30,7 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from sdc1.background import BackgroundGrid, load_grid, write_map
+from sdc1.background import BackgroundGrid, load_grid, negated, write_map
 from sdc1.beam import beam_from_header
 from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
 from sdc1.memory import peak_mib, profile_memory
@@ -38,6 +38,7 @@ from sdc1.pybdsf_patches import close_pybdsf_log, pybdsf_fit_progress
 from sdc1.tiles import Tile, near_cut_edge, plan_tiles, read_plan, select_core
 
 __all__ = [
+    "FoundSources",
     "TileSources",
     "choose_tile",
     "cut_tile",
@@ -46,6 +47,7 @@ __all__ = [
     "find_sources_in_tile",
     "find_sources_job",
     "read_bdsf_fits_catalogue",
+    "search_both_signs",
 ]
 
 log = logging.getLogger(__name__)
@@ -190,9 +192,13 @@ def empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def cut_tile(
-    image_path: str | os.PathLike, tile: Tile, out_path: str | os.PathLike
+    image_path: str | os.PathLike,
+    tile: Tile,
+    out_path: str | os.PathLike,
+    *,
+    negate: bool = False,
 ) -> tuple[fits.Header, bool]:
-    """Write the tile's pixels as a FITS image with a shifted WCS.
+    """Write the tile's pixels (negated if ``negate``) as a FITS image with a shifted WCS.
 
     The tile is read from the memory-mapped image, one band of rows at a time,
     so only the tile itself is ever in memory. The header keeps all axes of the
@@ -224,6 +230,8 @@ def cut_tile(
             for start in range(rows.start, rows.stop, CUT_BLOCK_ROWS):
                 stop = min(start + CUT_BLOCK_ROWS, rows.stop)
                 band = np.asarray(plane[start:stop, cols], dtype=np.float32)
+                if negate:
+                    band = -band
                 has_data = has_data or bool(np.isfinite(band).any())
                 stream.write(band)
             stream.close()
@@ -260,6 +268,7 @@ def find_sources_in_tile(
     ncores: int = 1,
     workdir: str | os.PathLike | None = None,
     finder: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    negate: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run PyBDSF on one tile with the global background; keep the core's sources.
 
@@ -280,6 +289,10 @@ def find_sources_in_tile(
     finder : callable, optional
         Replaces :func:`find_sources` (tests); PyBDSF's fitting progress is
         then not logged.
+    negate : bool, optional
+        Search the negated image against the negated background mean (same
+        rms): what is found there is noise, the false detections to expect
+        (:mod:`sdc1.reliability`).
 
     Returns
     -------
@@ -293,7 +306,11 @@ def find_sources_in_tile(
         fit_progress = pybdsf_fit_progress(log)
     image_path = Path(image_path)
     shape = grid.shape
-    whole = tile.rows == (0, shape[0]) and tile.cols == (0, shape[1])
+    # The negated image is always written: the input is never changed.
+    whole = tile.rows == (0, shape[0]) and tile.cols == (0, shape[1]) and not negate
+    if negate:
+        grid = negated(grid)
+    label = f"{tile.name} (negated)" if negate else tile.name
     with fits.open(image_path) as hdul:
         full_header = hdul[0].header.copy()
     wcs = WCS(celestial_header(full_header))
@@ -303,10 +320,10 @@ def find_sources_in_tile(
             target, header = image_path, full_header
         else:
             target = tmp_dir / f"{tile.name}.fits"
-            header, has_data = cut_tile(image_path, tile, target)
+            header, has_data = cut_tile(image_path, tile, target, negate=negate)
             log.info(
                 "tile %s: %dx%d px cut from %s",
-                tile.name,
+                label,
                 tile.shape[1],
                 tile.shape[0],
                 image_path.name,
@@ -314,7 +331,7 @@ def find_sources_in_tile(
             if not has_data:
                 # Corners of a full SDC1 field lie where the primary beam is below
                 # min_pb: all blanked, and PyBDSF refuses such an image.
-                log.info("tile %s: every pixel is blanked: no sources", tile.name)
+                log.info("tile %s: every pixel is blanked: no sources", label)
                 return empty_tables()
         rows, cols = tile.slices()
         mean_path, rms_path = tmp_dir / "mean.fits", tmp_dir / "rms.fits"
@@ -325,7 +342,7 @@ def find_sources_in_tile(
         extra.update(_shared_maps_options(mean_path, rms_path, target))
         log.info(
             "tile %s: PyBDSF with %d cores on %dx%d px",
-            tile.name,
+            label,
             ncores,
             tile.shape[1],
             tile.shape[0],
@@ -337,7 +354,7 @@ def find_sources_in_tile(
             )
         log.info(
             "tile %s: PyBDSF found %d sources, %d Gaussians in %.1f s",
-            tile.name,
+            label,
             len(sources),
             len(gaussians),
             time.monotonic() - start,
@@ -350,6 +367,38 @@ def find_sources_in_tile(
 
 
 @dataclass(frozen=True)
+class FoundSources:
+    """The PyBDSF tables of one search, on the image and on the negated image.
+
+    Attributes
+    ----------
+    sources, gaussians : pandas.DataFrame
+        PyBDSF source and Gaussian lists of the image (a tile's core).
+    negated : pandas.DataFrame
+        PyBDSF source list of the negated image, same region and background:
+        noise peaks, the false detections to expect (:mod:`sdc1.reliability`).
+    """
+
+    sources: pd.DataFrame
+    gaussians: pd.DataFrame
+    negated: pd.DataFrame
+
+
+def search_both_signs(
+    image_path: str | os.PathLike,
+    grid: BackgroundGrid,
+    tile: Tile,
+    settings: dict[str, Any],
+    *,
+    ncores: int = 1,
+) -> FoundSources:
+    """:func:`find_sources_in_tile` on the image, then on the negated image."""
+    sources, gaussians = find_sources_in_tile(image_path, grid, tile, settings, ncores=ncores)
+    negated, _ = find_sources_in_tile(image_path, grid, tile, settings, ncores=ncores, negate=True)
+    return FoundSources(sources, gaussians, negated)
+
+
+@dataclass(frozen=True)
 class TileSources:
     """What one source-finding job found, and the memory it took.
 
@@ -359,6 +408,8 @@ class TileSources:
         The tile searched (the whole image when untiled).
     sources, gaussians : pandas.DataFrame
         PyBDSF tables of the tile's core (:func:`find_sources_in_tile`).
+    negated : pandas.DataFrame
+        PyBDSF source list of the negated tile's core (:class:`FoundSources`).
     memory : numpy.ndarray
         ``(n, 2)`` memory timeline: seconds, MiB (:func:`sdc1.memory.profile_memory`).
     """
@@ -366,6 +417,7 @@ class TileSources:
     tile: Tile
     sources: pd.DataFrame
     gaussians: pd.DataFrame
+    negated: pd.DataFrame
     memory: np.ndarray
 
 
@@ -407,6 +459,7 @@ def find_sources_job(
 ) -> TileSources:
     """PyBDSF on the whole image or on one tile of a plan, memory profiled and logged.
 
+    The image and the negated image are searched (:func:`search_both_signs`).
     Logs the tile's place in the plan, then (:func:`find_sources_in_tile`)
     PyBDSF's start, its Gaussian fitting about every 10% of the islands and its
     end, then what was kept and the peak memory, and a warning when kept
@@ -444,20 +497,21 @@ def find_sources_job(
         tile.core_rows,
         tile.core_cols,
     )
-    (sources, gaussians), timeline = profile_memory(
-        find_sources_in_tile, image_path, grid, tile, dict(settings), ncores=ncores
+    found, timeline = profile_memory(
+        search_both_signs, image_path, grid, tile, dict(settings), ncores=ncores
     )
     log.info(
-        "%d sources, %d gaussians kept; peak memory %.0f MiB",
-        len(sources),
-        len(gaussians),
+        "%d sources, %d gaussians kept (%d on the negated image); peak memory %.0f MiB",
+        len(found.sources),
+        len(found.gaussians),
+        len(found.negated),
         peak_mib(timeline),
     )
-    risky = near_cut_edge(gaussians, tile, grid.shape)
+    risky = near_cut_edge(found.gaussians, tile, grid.shape)
     if risky:
         log.warning(
             "%d kept Gaussians reach halfway into the overlap: islands may be cut, "
             "consider a larger sourcefind.tile_overlap",
             risky,
         )
-    return TileSources(tile, sources, gaussians, timeline)
+    return TileSources(tile, found.sources, found.gaussians, found.negated, timeline)

@@ -87,6 +87,10 @@ def _next_fitting(
     return None
 
 
+#: File name endings of a tile's tables: sources, Gaussians, negated-image sources.
+PARTS = ("", "_gaussians", "_negated")
+
+
 def _search_tile(
     image_path: str,
     grid: BackgroundGrid,
@@ -94,12 +98,13 @@ def _search_tile(
     settings: dict[str, Any],
     sources_path: Path,
     gaussians_path: Path,
+    negated_path: Path,
 ) -> None:
-    """The child process of one tile: PyBDSF on it, its core's tables written."""
-    from sdc1.find_sources import find_sources_in_tile
+    """The child process of one tile: PyBDSF on it and on it negated, its core's tables written."""
+    from sdc1.find_sources import search_both_signs
 
-    sources, gaussians = find_sources_in_tile(image_path, grid, tile, settings, ncores=1)
-    risky = near_cut_edge(gaussians, tile, grid.shape)
+    found = search_both_signs(image_path, grid, tile, settings, ncores=1)
+    risky = near_cut_edge(found.gaussians, tile, grid.shape)
     if risky:
         log.warning(
             "tile %s: %d kept Gaussians reach halfway into the overlap: islands may be cut, "
@@ -107,8 +112,9 @@ def _search_tile(
             tile.name,
             risky,
         )
-    write_table(sources, sources_path)
-    write_table(gaussians, gaussians_path)
+    write_table(found.sources, sources_path)
+    write_table(found.gaussians, gaussians_path)
+    write_table(found.negated, negated_path)
 
 
 def find_sources_in_tiles(
@@ -120,7 +126,7 @@ def find_sources_in_tiles(
     processes: int = 1,
     mem_mb: float,
     workdir: str | os.PathLike | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """PyBDSF on every tile of a plan, several at once, merged as `merge_tiles` merges them.
 
     Parameters
@@ -144,8 +150,9 @@ def find_sources_in_tiles(
 
     Returns
     -------
-    sources, gaussians : pandas.DataFrame
-        The merged tables (:func:`sdc1.tiles.merge_tiles`).
+    sources, gaussians, negated : pandas.DataFrame
+        The merged tables (:func:`sdc1.tiles.merge_tiles`), the last of the
+        negated image's sources (:func:`sdc1.find_sources.search_both_signs`).
 
     Raises
     ------
@@ -165,8 +172,7 @@ def find_sources_in_tiles(
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix="sdc1-tiles-", dir=workdir) as tmp:
         outputs = [
-            (Path(tmp) / f"{t.tile.name}.parquet", Path(tmp) / f"{t.tile.name}_gaussians.parquet")
-            for t in tiles
+            tuple(Path(tmp) / f"{t.tile.name}{part}.parquet" for part in PARTS) for t in tiles
         ]
         pending = launch_order(tiles)
         running: dict[int, tuple[int, Any, float]] = {}
@@ -214,5 +220,6 @@ def find_sources_in_tiles(
             for _, process, _ in running.values():
                 process.terminate()
                 process.join()
-        parts = [(read_table(s), read_table(g)) for s, g in outputs]
-        return merge_tiles(parts)
+        sources, gaussians = merge_tiles((read_table(s), read_table(g)) for s, g, _ in outputs)
+        negated, _ = merge_tiles((read_table(n), pd.DataFrame()) for _, _, n in outputs)
+        return sources, gaussians, negated

@@ -122,7 +122,8 @@ def score_frequency(
     Returns
     -------
     dict
-        ska-sdc's figures (``score``, ``n_det``, ...), ``classification`` and
+        ska-sdc's figures (``score``, ``n_det``, ``n_false``, ...), ``predicted_false``
+        (:func:`predicted_false`), ``classification`` and
         ``baselines`` (``all_sfg``, ``single_frequency``: ``macro_f1`` and ``score``).
     """
     primary = model.primary
@@ -148,6 +149,7 @@ def score_frequency(
         return table.loc[rows, [f"p{c}_{feature_set}" for c in CLASSES]].to_numpy(float)
 
     result = sdc_score(table["class"].to_numpy(int))
+    result["predicted_false"] = predicted_false(table, whole_image_training)
     result["classification"] = classification_metrics(
         true, table.loc[rows, f"class_{primary}"].to_numpy(int), probabilities(primary)
     )
@@ -188,11 +190,25 @@ def score_frequency(
     return result
 
 
+def predicted_false(table: pd.DataFrame, whole_image_training: bool) -> float | None:
+    """False detections expected in the scored area: the sum of ``1 - reliability``.
+
+    The scored area is the training area where the whole image lies in it, and
+    the rest of the image otherwise (ska-sdc's ``train`` flag). None when the
+    catalogue has no ``reliability`` column.
+    """
+    if "reliability" not in table.columns:
+        return None
+    scored = table["in_training_area"].to_numpy(bool) == bool(whole_image_training)
+    return round(float((1.0 - table.loc[scored, "reliability"].to_numpy(float)).sum()), 2)
+
+
 def describe_score(result: dict[str, Any]) -> str:
     """One line for the log: score, macro F1 beside the baselines', and the sources judged."""
     classification, baselines = result["classification"], result["baselines"]
     return (
-        f"score {result['score']:.1f}, macro F1 {classification['macro_f1']} "
+        f"score {result['score']:.1f}, {result['n_false']} false detections "
+        f"({result.get('predicted_false')} predicted), macro F1 {classification['macro_f1']} "
         f"(all-SFG {baselines['all_sfg']['macro_f1']}, "
         f"single-frequency {baselines['single_frequency']['macro_f1']}) "
         f"on {classification['n_sources']} sources"

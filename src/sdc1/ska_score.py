@@ -16,7 +16,7 @@ import pandas as pd
 
 from sdc1.io import SDC1_COLUMNS
 
-__all__ = ["ATTRIBUTES", "score_catalogue"]
+__all__ = ["ATTRIBUTES", "matched_by_scorer", "score_catalogue"]
 
 #: Per-source attributes scored by ska-sdc, in its order.
 ATTRIBUTES: tuple[str, ...] = ("position", "flux", "b_maj", "b_min", "pa", "core_frac", "class")
@@ -41,6 +41,63 @@ def _empty_result(n_det: int, mode: int, train: bool, freq: int) -> dict[str, An
 def _finite(value: Any) -> float:
     value = float(value)
     return value if math.isfinite(value) else 0.0
+
+
+def _run_scorer(
+    submission: pd.DataFrame, truth: pd.DataFrame, freq: int, *, train: bool, mode: int
+) -> Any:
+    """``Sdc1Scorer(...).run(detail=True)`` with ska-sdc's root-logger noise undone."""
+    from ska_sdc import Sdc1Scorer  # heavy import, needed only here
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    previous_disable = logging.root.manager.disable
+    logging.disable(logging.INFO)  # ska-sdc logs every step at INFO on the root logger
+    try:
+        scorer = Sdc1Scorer(submission.reset_index(drop=True), truth.copy(), int(freq))
+        return scorer.run(mode=mode, train=train, detail=True)
+    finally:
+        logging.disable(previous_disable)
+        for handler in root.handlers[:]:  # undo ska-sdc's logging.basicConfig
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def matched_by_scorer(
+    catalogue: pd.DataFrame, truth: pd.DataFrame, freq: int, *, train: bool = True, mode: int = 0
+) -> np.ndarray:
+    """Which catalogue rows ska-sdc matches to the truth (False: a false detection or outside).
+
+    The scorer's own matching, acceptance thresholds included, so that a model
+    taught with these labels learns what the score counts as false.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        With the 12 SDC1 columns; ``id`` is replaced by the row number here.
+    truth : pandas.DataFrame
+        Truth catalogue (SDC1 columns).
+    freq : int
+        Frequency in MHz.
+    train, mode : optional
+        As in :func:`score_catalogue`: rows outside the scored area are never matched.
+    """
+    from ska_sdc.sdc1.utils.prep import clean_catalogue, refine_area
+
+    columns = list(SDC1_COLUMNS)
+    matched = np.zeros(len(catalogue), dtype=bool)
+    sub = catalogue.loc[:, columns].reset_index(drop=True)
+    sub["id"] = np.arange(len(sub))
+    scored = refine_area(clean_catalogue(sub.copy()), int(freq), train)
+    in_area = refine_area(clean_catalogue(truth.loc[:, columns].copy()), int(freq), train)
+    if len(scored) == 0 or len(in_area) == 0:
+        return matched
+    result = _run_scorer(sub, truth.loc[:, columns], freq, train=train, mode=mode)
+    match_df = getattr(result, "match_df", None)
+    if match_df is not None and len(match_df):
+        matched[match_df["id"].to_numpy(dtype=int)] = True
+    return matched
 
 
 def score_catalogue(
@@ -78,7 +135,6 @@ def score_catalogue(
         ``freq``, ``mode`` and ``train``. All values are plain Python types.
         An empty catalogue scores 0 with no error.
     """
-    from ska_sdc import Sdc1Scorer  # heavy import, needed only here
     from ska_sdc.sdc1.utils.prep import clean_catalogue, refine_area
 
     columns = list(SDC1_COLUMNS)
@@ -90,19 +146,7 @@ def score_catalogue(
     n_truth = len(refine_area(clean_catalogue(truth.loc[:, columns].copy()), int(freq), train))
     if n_det == 0 or n_truth == 0:
         return _empty_result(n_det, mode, train, freq)
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    previous_disable = logging.root.manager.disable
-    logging.disable(logging.INFO)  # ska-sdc logs every step at INFO on the root logger
-    try:
-        scorer = Sdc1Scorer(sub.reset_index(drop=True), truth.loc[:, columns].copy(), int(freq))
-        result = scorer.run(mode=mode, train=train, detail=True)
-    finally:
-        logging.disable(previous_disable)
-        for handler in root.handlers[:]:  # undo ska-sdc's logging.basicConfig
-            if handler not in handlers:
-                root.removeHandler(handler)
-        root.setLevel(level)
+    result = _run_scorer(sub, truth.loc[:, columns], freq, train=train, mode=mode)
     scores_df = getattr(result, "scores_df", None)
     if scores_df is None or len(scores_df) == 0 or int(result.n_match) == 0:
         out = _empty_result(int(result.n_det), mode, train, freq)

@@ -140,3 +140,55 @@ def test_outside_training_area_uses_model_of_all_matches() -> None:
     matches = match_to_truth(cat.iloc[train_idx], truth, BEAM)
     full = apply_calibration(cat, fit_calibration(cat, matches, BEAM, seed=0, **FAST))
     np.testing.assert_allclose(out.loc[~in_train, "flux"], full.loc[~in_train, "flux"])
+
+
+def faint_half_false(cat: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """The truth without most faint sources: their detections become false."""
+    rng = np.random.default_rng(7)
+    faint = cat["snr"].to_numpy() < 10
+    drop = faint & (rng.uniform(size=len(cat)) < 0.7)
+    return truth.loc[~drop].reset_index(drop=True)
+
+
+def labels_by_match(truth: pd.DataFrame):
+    """A label function as the workflow's (the scorer's), here by match_to_truth."""
+
+    def label(rows: pd.DataFrame) -> np.ndarray:
+        matched = np.zeros(len(rows), dtype=bool)
+        matches = match_to_truth(rows.reset_index(drop=True), truth, BEAM)
+        matched[matches["cat_index"].to_numpy(int)] = True
+        return matched
+
+    return label
+
+
+@pytest.mark.parametrize("nested_labels", [False, True])
+def test_learned_reliability_is_out_of_fold_and_tracks_false_detections(nested_labels) -> None:
+    cat, truth = fake_catalogue(n=900)
+    truth = faint_half_false(cat, truth)
+
+    def run(truth: pd.DataFrame) -> pd.DataFrame:
+        return fit_out_of_fold(
+            cat,
+            truth,
+            BEAM,
+            n_folds=4,
+            seed=0,
+            learn_reliability=True,
+            label_matches=labels_by_match(truth) if nested_labels else None,
+            **FAST,
+        )
+
+    base = run(truth)
+    reliability = base["reliability"].to_numpy()
+    faint = cat["snr"].to_numpy() < 10
+    # Faint sources are false 70% of the time, bright ones never.
+    assert reliability[faint].mean() == pytest.approx(0.3, abs=0.1)
+    assert reliability[~faint].mean() > 0.9
+    assert "reliability_noise" in base
+    # Changing the truth of fold 0's own sources leaves fold 0's reliability alone.
+    in_fold0 = (base["fold"] == 0).to_numpy()
+    altered = truth[~truth["id"].isin(cat.loc[in_fold0, "id"] + 1000)].reset_index(drop=True)
+    again = run(altered)
+    np.testing.assert_allclose(again.loc[in_fold0, "reliability"], reliability[in_fold0])
+    assert not np.allclose(again.loc[~in_fold0, "reliability"], reliability[~in_fold0])

@@ -88,12 +88,16 @@ def test_core_fraction_zero_for_single_gaussian() -> None:
     np.testing.assert_allclose(core_fraction(sources, gaussians), [0.0, 0.6])
 
 
-def test_to_sdc1_conventions_and_snr_cut() -> None:
+#: No detections on the negated image: every source is reliable.
+NO_NOISE = {"negated": pd.DataFrame(), "snr_floor": 3.0, "match_value": 0.8}
+
+
+def test_to_sdc1_conventions_and_reliability_cut() -> None:
     sources = pd.DataFrame(
         [
             source_row(0),
             source_row(1, Peak_flux=3e-6, DC_Maj=0.0, DC_Min=0.0, PA=120.0, DC_PA=0.0),
-            source_row(2, Peak_flux=2e-6),  # snr 2: cut
+            source_row(2, Peak_flux=2e-6),  # snr 2: cut when the negated image has noise
             source_row(3, n_gaussians=2, Total_flux=10e-6),
         ]
     )
@@ -107,11 +111,19 @@ def test_to_sdc1_conventions_and_snr_cut() -> None:
         ]
     )
     cat = to_sdc1(
-        sources, gaussians, header(), min_snr=2.5, unresolved_frac=0.1, core_min_gaussians=2
+        sources, gaussians, header(), unresolved_frac=0.1, core_min_gaussians=2, **NO_NOISE
     )
     assert list(cat.columns) == list(SDC1_COLUMNS) + list(FEATURE_COLUMNS)
+    assert list(cat["source_id"]) == [0, 1, 2, 3] and (cat["reliability"] == 1.0).all()
+    # Noise peaks up to S/N 2.2 on the negated image: the S/N 2 source is cut.
+    noise = pd.DataFrame({"Peak_flux": [2.05e-6, 2.1e-6, 2.15e-6, 2.2e-6], "Isl_rms": 1e-6})
+    settings = {**NO_NOISE, "negated": noise, "snr_floor": 2.0}
+    cat = to_sdc1(
+        sources, gaussians, header(), unresolved_frac=0.1, core_min_gaussians=2, **settings
+    )
     assert list(cat["source_id"]) == [0, 1, 3]
     assert list(cat["id"]) == [0, 1, 2]
+    assert cat["reliability"].between(0.5, 1.0).all()
     first = cat.iloc[0]
     assert first["ra_cent"] == pytest.approx(-0.30)  # RA wrapped into (-180, 180]
     assert first["ra_core"] == pytest.approx(-0.2999)
@@ -130,12 +142,12 @@ def test_to_sdc1_conventions_and_snr_cut() -> None:
     assert not unresolved["resolved_maj"]
     assert cat.iloc[2]["core_frac"] == pytest.approx(0.7)
     # By default no source claims a core.
-    default = to_sdc1(sources, gaussians, header(), min_snr=2.5)
+    default = to_sdc1(sources, gaussians, header(), **settings)
     assert (default["core_frac"] == 0).all()
     assert default["core_frac_meas"].iloc[2] == pytest.approx(0.7)
 
 
 def test_to_sdc1_empty() -> None:
-    cat = to_sdc1(pd.DataFrame(), pd.DataFrame(), header(), min_snr=5.0)
+    cat = to_sdc1(pd.DataFrame(), pd.DataFrame(), header(), **NO_NOISE)
     assert len(cat) == 0
     assert list(cat.columns)[:12] == list(SDC1_COLUMNS)

@@ -139,7 +139,9 @@ def test_empty_pybdsf_lists_give_an_empty_catalogue() -> None:
     sources = pd.DataFrame(
         {"n_gaussians": pd.Series(dtype=np.int64)}
     )  # find_sources' empty result
-    catalogue = to_sdc1(sources, pd.DataFrame(), header, min_snr=3.0)
+    catalogue = to_sdc1(
+        sources, pd.DataFrame(), header, negated=pd.DataFrame(), snr_floor=3.0, match_value=0.8
+    )
     assert len(catalogue) == 0 and list(catalogue.columns[: len(SDC1_COLUMNS)]) == list(
         SDC1_COLUMNS
     )

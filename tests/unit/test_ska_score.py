@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sdc1.io import SDC1_COLUMNS, read_sdc1_catalogue
-from sdc1.ska_score import ATTRIBUTES, score_catalogue
+from sdc1.ska_score import ATTRIBUTES, matched_by_scorer, score_catalogue
 
 SAMPLE_DIR = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
 
@@ -79,3 +79,15 @@ def test_real_truth_subset_scores_perfectly() -> None:
     result = score_catalogue(bright.copy(), truth, 560, train=True)
     assert result["n_match"] >= 195
     assert result["score"] > 190
+
+
+def test_matched_by_scorer_flags_the_false_detections_in_row_order() -> None:
+    truth = synthetic_truth()
+    false = truth.iloc[:2].copy()
+    false[["ra_core", "ra_cent"]] = -0.5  # nowhere near a truth source
+    sub = pd.concat([false.iloc[:1], truth, false.iloc[1:]], ignore_index=True)
+    sub["id"] = 7  # ids are the scorer's business: rows are told apart by position
+    matched = matched_by_scorer(sub, truth, 560)
+    assert matched.tolist() == [False] + [True] * len(truth) + [False]
+    # Outside the scored area nothing is matched.
+    assert not matched_by_scorer(sub, truth, 560, train=False).any()

@@ -96,7 +96,7 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
 
     # A catalogue parameter reruns the catalogue and what follows, not source finding.
     override = workflow_dir / "stricter.yaml"
-    override.write_text("catalogue:\n  min_snr: 6.0\n")
+    override.write_text("catalogue:\n  match_value: 0.5\n")
     changed = snakemake(workflow_dir, "-n", "--configfile", str(override), *config)
     planned = planned_rules(changed.stdout)
     assert {"catalogue", "calibrate", "predict", "score"} <= planned
