@@ -7,7 +7,7 @@ CORES ?= 2
 SNAKEMAKE_ARGS ?=
 FULL_RUN ?= ../fullrun
 
-.PHONY: install run test test-fast test-slurm lint bench bench-full clean
+.PHONY: install run test test-fast test-slurm lint bench bench-detection bench-full clean
 
 install: $(STAMP)
 
@@ -40,6 +40,9 @@ lint: install
 
 bench: install
 	$(BIN)/python docs/benchmarks/bench.py
+
+bench-detection: install
+	$(BIN)/python docs/benchmarks/detection_steps.py $(or $(RUN),.)
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sdc1.catalogue import pa_for_class
 from sdc1.classify import (
     CLASS_NAMES,
     CLASSES,
@@ -259,7 +260,9 @@ def predict_frequency(
     pandas.DataFrame
         ``catalogue`` joined with ``probabilities`` on ``id``, plus per feature set
         ``class_<set>`` and ``confidence_<set>`` (top-class probability), and
-        ``class``: the primary feature set's classes (the submission's).
+        ``class``: the primary feature set's classes (the submission's), with
+        ``pa`` written as the truth writes it for that class
+        (:func:`sdc1.catalogue.pa_for_class`).
     """
     if model.fallback is not None:
         logger.warning(
@@ -275,6 +278,8 @@ def predict_frequency(
         table[f"class_{feature_set}"] = classes
         table[f"confidence_{feature_set}"] = probs.max(axis=1) if len(probs) else []
     table["class"] = table[f"class_{model.primary}"]
+    if "pa_error" in table.columns:
+        table["pa"] = pa_for_class(table["pa"], table["pa_error"], table["class"])
     return table
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sdc1.catalogue import pa_for_class
 from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 from sdc1.io import SDC1_COLUMNS
 from sdc1.model import TrainedModel
@@ -143,6 +144,8 @@ def score_frequency(
     def sdc_score(classes: np.ndarray) -> dict[str, Any]:
         submission = table.loc[:, list(SDC1_COLUMNS)].copy()
         submission["class"] = classes
+        if "pa_error" in table.columns:
+            submission["pa"] = pa_for_class(table["pa"], table["pa_error"], classes)
         return score_catalogue(submission, truth, freq, train=whole_image_training, mode=mode)
 
     def probabilities(feature_set: str) -> np.ndarray:

@@ -9,8 +9,10 @@ from astropy.io import fits
 
 from sdc1.catalogue import (
     FEATURE_COLUMNS,
+    PA_ERROR_LIMITS,
     core_fraction,
     deconvolved_sizes,
+    pa_for_class,
     sdc1_position_angle,
     to_sdc1,
     wrap_ra,
@@ -45,6 +47,7 @@ def source_row(source_id: int, **overrides) -> dict:
         "DC_Maj": 1.2 / 3600,
         "DC_Min": 0.5 / 3600,
         "DC_PA": 30.0,
+        "E_PA": 5.0,
         "E_DC_Maj": 0.1 / 3600,
         "E_DC_Min": 0.1 / 3600,
         "Isl_Total_flux": 21e-6,
@@ -138,7 +141,8 @@ def test_to_sdc1_conventions_and_reliability_cut() -> None:
     assert unresolved["b_maj"] == pytest.approx(0.15) and unresolved["b_min"] == pytest.approx(
         0.15
     )
-    assert unresolved["pa"] == pytest.approx(150.0)  # unresolved: the fitted (convolved) PA
+    # Unresolved: the fitted (convolved) PA, 150, written in the SFGs' range (-90, 90].
+    assert unresolved["pa"] == pytest.approx(-30.0)
     assert not unresolved["resolved_maj"]
     assert cat.iloc[2]["core_frac"] == pytest.approx(0.7)
     # By default no source claims a core.
@@ -151,3 +155,30 @@ def test_to_sdc1_empty() -> None:
     cat = to_sdc1(pd.DataFrame(), pd.DataFrame(), header(), **NO_NOISE)
     assert len(cat) == 0
     assert list(cat.columns)[:12] == list(SDC1_COLUMNS)
+
+
+def ska_sdc_pa_score(pa: np.ndarray, true_pa: np.ndarray) -> np.ndarray:
+    """ska-sdc's PA score (ska_sdc.sdc1.utils.score_helper), reproduced for the simulation."""
+    from ska_sdc.sdc1.dc_defns import pa_thr
+    from ska_sdc.sdc1.utils.score_helper import get_pa_acc_series
+
+    error = get_pa_acc_series(pd.Series(pa), pd.Series(true_pa)).to_numpy()
+    return np.minimum(1.0, pa_thr / np.maximum(error, 1e-9))
+
+
+@pytest.mark.parametrize("kind, true_range, cls", [("sfg", (-90, 90), 3), ("agn", (0, 360), 1)])
+def test_pa_error_limits_are_where_a_measured_pa_stops_paying(kind, true_range, cls) -> None:
+    rng = np.random.default_rng(1)
+    true_pa = rng.uniform(*true_range, 100_000)
+    limit, guess = PA_ERROR_LIMITS[kind]
+    guessed = ska_sdc_pa_score(np.full_like(true_pa, guess), true_pa).mean()
+    for sigma, measured_pays in ((limit - 4.0, True), (limit + 4.0, False)):
+        measured = pa_for_class(true_pa + rng.normal(0, sigma, true_pa.size), 0.0, cls)
+        assert (ska_sdc_pa_score(measured, true_pa).mean() > guessed) == measured_pays, sigma
+
+
+def test_pa_for_class_writes_each_class_range_and_guesses_unmeasured_angles() -> None:
+    pa = np.array([150.0, 150.0, 30.0, 150.0, 150.0])
+    error = np.array([5.0, 5.0, 5.0, 60.0, np.nan])
+    classes = np.array([3, 1, 3, 3, 2])
+    np.testing.assert_allclose(pa_for_class(pa, error, classes), [-30.0, 150.0, 30.0, 0.0, 22.5])

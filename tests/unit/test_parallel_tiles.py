@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sdc1.background import background_job, save_grid
-from sdc1.find_sources import find_sources_in_tile
+from sdc1.find_sources import search_both_signs
 from sdc1.io import read_table, write_table
 from sdc1.parallel_tiles import (
     PlannedTile,
@@ -76,26 +76,30 @@ def test_one_job_for_all_tiles_gives_the_tables_of_one_job_per_tile(tiled_image,
     grid = load_grid(background)
     tiles = read_planned_tiles(plan)
     assert len(tiles) == 4
-    parts = []
+    parts, negated_parts = [], []
     for planned_tile in tiles:
         # What the find_sources_tile jobs write, and merge_tiles reads.
-        sources, gaussians = find_sources_in_tile(image, grid, planned_tile.tile, dict(SETTINGS))
+        found = search_both_signs(image, grid, planned_tile.tile, dict(SETTINGS))
         name = planned_tile.tile.name
-        write_table(sources, tmp_path / f"{name}.parquet")
-        write_table(gaussians, tmp_path / f"{name}_g.parquet")
+        write_table(found.sources, tmp_path / f"{name}.parquet")
+        write_table(found.gaussians, tmp_path / f"{name}_g.parquet")
+        write_table(found.negated, tmp_path / f"{name}_n.parquet")
         parts.append(
             (read_table(tmp_path / f"{name}.parquet"), read_table(tmp_path / f"{name}_g.parquet"))
         )
+        negated_parts.append((read_table(tmp_path / f"{name}_n.parquet"), pd.DataFrame()))
     expected_sources, expected_gaussians = merge_tiles(parts)
+    expected_negated, _ = merge_tiles(negated_parts)
     assert len(expected_sources) >= 12
 
     # Two at a time, and one at a time when the budget holds one tile only.
     for mem_mb in (1e6, 1):
-        sources, gaussians = find_sources_in_tiles(
+        sources, gaussians, negated = find_sources_in_tiles(
             image, background, plan, SETTINGS, processes=2, mem_mb=mem_mb
         )
         pd.testing.assert_frame_equal(sources, expected_sources)
         pd.testing.assert_frame_equal(gaussians, expected_gaussians)
+        pd.testing.assert_frame_equal(negated, expected_negated, check_dtype=False)
 
 
 def test_a_failing_tile_fails_the_job_naming_it(tiled_image):
