@@ -7,7 +7,7 @@ CORES ?= 2
 SNAKEMAKE_ARGS ?=
 FULL_RUN ?= ../fullrun
 
-.PHONY: install run test test-fast test-slurm lint bench bench-detection bench-full clean
+.PHONY: install run test test-fast test-slurm lint bench bench-detection bench-tables bench-full clean
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ bench: install
 
 bench-detection: install
 	$(BIN)/python docs/benchmarks/detection_steps.py $(or $(RUN),.)
+
+bench-tables: install
+	$(BIN)/python docs/benchmarks/score_table.py $(or $(RUN),.) --dataset synthetic
+	$(BIN)/python docs/benchmarks/score_table.py $(or $(RUN),.) --dataset sdc1_cutout
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json

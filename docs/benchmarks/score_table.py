@@ -1,0 +1,95 @@
+"""The per-frequency score table of a run, from its score files, into docs/results.md.
+
+    python docs/benchmarks/score_table.py [RUN_FOLDER] [--dataset synthetic]
+
+Reads ``results/<dataset>/scores/*.json`` and ``results/<dataset>/catalogues/*.csv``,
+prints a markdown table (detections, false detections beside the predicted count,
+SDC score, macro F1 beside its baselines, per-class F1 with support, ECE) and
+rewrites the block between the ``score-table:<dataset>`` markers of docs/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[2]
+CLASS_KEYS = ("ss_agn", "fs_agn", "sfg")
+
+
+def _f1(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def row(freq: int, scores: dict[str, Any], n_catalogue: int) -> str:
+    """One frequency's markdown row."""
+    classification = scores["classification"]
+    baselines = scores["baselines"]
+    per_class = classification.get("per_class") or {}
+    classes = " / ".join(
+        f"{_f1(per_class[k]['f1'])} ({per_class[k]['support']})" if k in per_class else "-"
+        for k in CLASS_KEYS
+    )
+    fallback = classification.get("fallback")
+    if fallback is not None:
+        classes = f"fallback to class {fallback['class']}: {fallback['reason']}"
+    ece = classification.get("expected_calibration_error")
+    predicted = scores.get("predicted_false")
+    cells = [
+        str(freq),
+        str(n_catalogue),
+        str(scores["n_det"]),
+        f"{scores['n_false']} ({'-' if predicted is None else f'{predicted:.0f}'})",
+        f"{scores['score']:.0f}",
+        f"**{_f1(classification.get('macro_f1'))}**",
+        _f1(baselines["single_frequency"]["macro_f1"]),
+        _f1(baselines["all_sfg"]["macro_f1"]),
+        classes,
+        "-" if ece is None else f"{ece:.3f}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def table(run: Path, dataset: str) -> str:
+    """The markdown table of every scored frequency of ``dataset`` in ``run``."""
+    results = run / "results" / dataset
+    lines = [
+        "| MHz | catalogue | scored detections | false (predicted) | SDC score | macro F1 "
+        "| single-frequency | all-SFG | F1 SS-AGN / FS-AGN / SFG (support) | ECE |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    paths = sorted(
+        (results / "scores").glob("*mhz.json"), key=lambda p: int(p.name.split("mhz")[0])
+    )
+    for path in paths:
+        freq = int(path.name.split("mhz")[0])
+        catalogue = pd.read_csv(results / "catalogues" / f"{freq}mhz.csv")
+        lines.append(row(freq, json.loads(path.read_text()), len(catalogue)))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
+    parser.add_argument("--dataset", default="synthetic")
+    parser.add_argument("--results-md", default=REPO / "docs" / "results.md", type=Path)
+    args = parser.parse_args()
+    text = table(args.run, args.dataset)
+    print(text)
+    marker = f"score-table:{args.dataset}"
+    block = f"<!-- {marker}:start -->\n{text}\n<!-- {marker}:end -->"
+    pattern = re.compile(
+        rf"<!-- {re.escape(marker)}:start -->.*?<!-- {re.escape(marker)}:end -->", re.S
+    )
+    document = args.results_md.read_text()
+    if pattern.search(document):
+        args.results_md.write_text(pattern.sub(lambda _: block, document))
+
+
+if __name__ == "__main__":
+    main()
