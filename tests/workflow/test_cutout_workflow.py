@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -52,6 +53,10 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
     assert score["train_area"] is True
     assert score["n_det"] > 20 and score["n_match"] > 0.8 * score["n_det"]
     assert score["score"] > 0.4 * score["n_det"]
+    # Every source kept is worth keeping: reliability x match_value > 1 - reliability.
+    reliability = pd.read_csv(results / "catalogues" / "560mhz.csv")["reliability"]
+    assert len(reliability) >= score["n_det"] and reliability.min() > 1 / 1.8
+    assert 0 <= score["predicted_false"] <= score["n_det"]
 
     submission = (results / "submission" / "560mhz.txt").read_text().splitlines()
     assert submission[0].split() == (
