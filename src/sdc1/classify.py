@@ -172,6 +172,19 @@ def spatial_groups(ra_deg: np.ndarray, dec_deg: np.ndarray, n_blocks: int) -> np
     return bins(ra) * n_blocks + bins(dec)
 
 
+def group_folds(groups: np.ndarray, n_folds: int) -> np.ndarray:
+    """Fold of each row: whole sky blocks (``groups``) dealt by GroupKFold; -1 under 2 folds."""
+    groups = np.asarray(groups)
+    folds = np.full(len(groups), -1, dtype=int)
+    n_splits = min(n_folds, len(np.unique(groups)))
+    if n_splits < 2:
+        return folds
+    dummy = np.zeros(len(groups))
+    for fold, (_, test) in enumerate(GroupKFold(n_splits=n_splits).split(dummy, dummy, groups)):
+        folds[test] = fold
+    return folds
+
+
 def out_of_fold_probabilities(
     features: pd.DataFrame,
     labels: np.ndarray,
@@ -185,14 +198,63 @@ def out_of_fold_probabilities(
     neighbouring sources.
     """
     probs = np.zeros((len(features), len(CLASSES)))
-    n_splits = min(settings.n_folds, len(np.unique(groups)))
-    if n_splits < 2:
+    folds = group_folds(groups, settings.n_folds)
+    if folds.max() < 1:
         probs[:, CLASSES.index(3)] = 1.0
         return probs
-    for train, test in GroupKFold(n_splits=n_splits).split(features, labels, groups):
-        model = fit_classifier(features.iloc[train], labels[train], settings, n_jobs)
-        probs[test] = class_probabilities(model, features.iloc[test])
+    for fold in range(folds.max() + 1):
+        test = folds == fold
+        model = fit_classifier(features[~test], labels[~test], settings, n_jobs)
+        probs[test] = class_probabilities(model, features[test])
     return probs
+
+
+def nested_decision_weights(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    settings: ClassifierSettings,
+    n_jobs: int = 1,
+) -> np.ndarray:
+    """Decision weights of each labelled source, chosen without its fold's labels.
+
+    The weights that judge fold ``k`` are tuned (:func:`macro_f1_weights`) on
+    the other folds' probabilities, each fold ``j`` predicted by a model fitted
+    without folds ``j`` and ``k``: no label of fold ``k`` reaches them, so the
+    macro F1 of fold ``k`` does not flatter itself. One model per pair of folds
+    serves both of its folds.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 3)`` weights, one row per source (ones where there are no folds).
+    """
+    labels = np.asarray(labels, dtype=int)
+    weights = np.ones((len(labels), len(CLASSES)))
+    folds = group_folds(groups, settings.n_folds)
+    n_folds = folds.max() + 1
+    if n_folds < 3:
+        return weights
+    # Each pair of folds held out together: one model serves both of them.
+    held_out_pairs: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
+    for j in range(n_folds):
+        for k in range(j + 1, n_folds):
+            held_out = (folds == j) | (folds == k)
+            model = fit_classifier(features[~held_out], labels[~held_out], settings, n_jobs)
+            held_out_pairs[frozenset((j, k))] = (
+                np.flatnonzero(held_out),
+                class_probabilities(model, features[held_out]),
+            )
+    for k in range(n_folds):
+        probs = np.zeros((len(labels), len(CLASSES)))
+        for j in range(n_folds):
+            if j != k:
+                rows, pair_probs = held_out_pairs[frozenset((j, k))]
+                in_j = folds[rows] == j
+                probs[rows[in_j]] = pair_probs[in_j]
+        others = folds != k
+        weights[folds == k] = macro_f1_weights(probs[others], labels[others])
+    return weights
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, n_bins: int = 10) -> float:
@@ -358,7 +420,7 @@ def describe_labels(labels: pd.DataFrame) -> str:
 
 
 class FitResult(NamedTuple):
-    """What :func:`train_and_predict` returns (unpacks as a 4-tuple)."""
+    """What :func:`train_and_predict` returns (unpacks as a 5-tuple)."""
 
     #: The calibrated forest fitted on every labelled row; None without usable labels.
     model: Any | None
@@ -366,8 +428,12 @@ class FitResult(NamedTuple):
     probabilities: np.ndarray
     #: Rows that are labelled and in the training area: their probabilities are out-of-fold.
     labelled: np.ndarray
-    #: Decision weights for :func:`predict_classes` (ones unless ``decision == "macro_f1"``).
+    #: Decision weights for :func:`predict_classes` (ones unless ``decision == "macro_f1"``),
+    #: tuned on every out-of-fold row: those of new sources.
     weights: np.ndarray
+    #: ``(n, 3)`` decision weights of every row: labelled rows get weights tuned without their
+    #: fold's labels (:func:`nested_decision_weights`), the others :attr:`weights`.
+    row_weights: np.ndarray
 
 
 def train_and_predict(
@@ -395,9 +461,10 @@ def train_and_predict(
     Returns
     -------
     FitResult
-        ``model``, ``probabilities``, ``labelled`` (out-of-fold rows) and ``weights``
+        ``model``, ``probabilities``, ``labelled`` (out-of-fold rows), ``weights``
         (:func:`macro_f1_weights` on the out-of-fold rows with
-        ``settings.decision == "macro_f1"``, else ones).
+        ``settings.decision == "macro_f1"``, else ones) and ``row_weights``
+        (labelled rows: :func:`nested_decision_weights`).
     """
     features = table[columns]
     labelled = table["in_training_area"].to_numpy(bool) & table["true_class"].notna().to_numpy()
@@ -412,6 +479,11 @@ def train_and_predict(
             features[labelled], labels, groups, settings, n_jobs
         )
     weights = np.ones(len(CLASSES))
+    row_weights = np.ones((len(table), len(CLASSES)))
     if model is not None and settings.decision == "macro_f1":
         weights = macro_f1_weights(probs[labelled], labels)
-    return FitResult(model, probs, labelled, weights)
+        row_weights[:] = weights
+        row_weights[labelled] = nested_decision_weights(
+            features[labelled], labels, groups, settings, n_jobs
+        )
+    return FitResult(model, probs, labelled, weights, row_weights)

@@ -199,7 +199,9 @@ def train_frequency(
     model : TrainedModel
         The models of both feature sets, their importances and decision weights.
     probabilities : pandas.DataFrame
-        ``id``, per feature set ``p1_<set>``, ``p2_<set>``, ``p3_<set>``, and
+        ``id``, per feature set ``p1_<set>``, ``p2_<set>``, ``p3_<set>`` and the
+        decision weights ``w1_<set>``, ``w2_<set>``, ``w3_<set>`` (nested where
+        labelled: :func:`sdc1.classify.nested_decision_weights`), and
         ``out_of_fold`` for every row (out-of-fold where labelled).
     """
     from sdc1.features import feature_columns
@@ -209,12 +211,16 @@ def train_frequency(
     n_labelled = 0
     for feature_set in feature_sets(settings.features):
         columns = feature_columns(table, freq, feature_set)
-        model, probs, labelled, weights = train_and_predict(table, columns, settings, n_jobs)
+        model, probs, labelled, weights, row_weights = train_and_predict(
+            table, columns, settings, n_jobs
+        )
         models[feature_set] = FeatureSetModel(
             model, columns, feature_importances(model, columns), weights.tolist()
         )
         for i, cls in enumerate(CLASSES):
             out[f"p{cls}_{feature_set}"] = probs[:, i]
+        for i, cls in enumerate(CLASSES):
+            out[f"w{cls}_{feature_set}"] = row_weights[:, i]
         # Column position matters for byte-identical tables: reassigned after each set.
         out["out_of_fold"] = labelled
         n_labelled = int(labelled.sum())
@@ -235,9 +241,14 @@ def predictions_for(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Class and ``(n, 3)`` probabilities of one feature set from :func:`train_frequency`'s table.
 
-    ``weights`` are the feature set's decision weights (:attr:`FeatureSetModel.decision_weights`).
+    Each row's own decision weights (``w<c>_<set>`` columns) where the table has
+    them, else ``weights``, the feature set's
+    (:attr:`FeatureSetModel.decision_weights`).
     """
     probs = probabilities[[f"p{c}_{feature_set}" for c in CLASSES]].to_numpy(float)
+    row_weights = [f"w{c}_{feature_set}" for c in CLASSES]
+    if set(row_weights) <= set(probabilities.columns):
+        return predict_classes(probs, probabilities[row_weights].to_numpy(float)), probs
     return predict_classes(probs, None if weights is None else np.asarray(weights)), probs
 
 

@@ -10,11 +10,13 @@ from sdc1.classify import (
     ClassifierSettings,
     classification_metrics,
     expected_calibration_error,
+    group_folds,
     macro_f1_weights,
+    nested_decision_weights,
     predict_classes,
     spatial_groups,
 )
-from sdc1.model import train_frequency
+from sdc1.model import predictions_for, train_frequency
 
 
 def labelled_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -148,3 +150,39 @@ def test_metrics_by_snr_judges_each_floor_on_its_own_sources():
     assert entries[1]["single_frequency"]["f1"]["ss_agn"] == 0.0
     # Nothing above the floor: no macro F1 rather than a made-up one.
     assert entries[2]["multi"]["macro_f1"] is None
+
+
+def test_nested_decision_weights_never_see_their_own_folds_labels() -> None:
+    table = labelled_table(n=500, seed=3)
+    features = table[["log_flux", "alpha_1400", "has_match_1400"]].fillna(-9.0)
+    labels = table["true_class"].to_numpy(int)
+    groups = spatial_groups(table["ra_core"], table["dec_core"], 4)
+    settings = ClassifierSettings(n_estimators=20, seed=1, n_folds=4)
+    weights = nested_decision_weights(features, labels, groups, settings)
+    folds = group_folds(groups, 4)
+    assert weights.shape == (len(labels), 3) and set(folds) == {0, 1, 2, 3}
+    # Rows of one fold share their weights.
+    for fold in range(4):
+        assert len(np.unique(weights[folds == fold], axis=0)) == 1
+    # Scrambling fold 0's labels leaves fold 0's weights as they were.
+    scrambled = labels.copy()
+    in_fold0 = folds == 0
+    scrambled[in_fold0] = np.random.default_rng(0).permutation(labels[in_fold0])[::-1]
+    scrambled[in_fold0] = np.where(scrambled[in_fold0] == 3, 1, 3)
+    again = nested_decision_weights(features, scrambled, groups, settings)
+    np.testing.assert_array_equal(again[in_fold0], weights[in_fold0])
+
+
+def test_train_writes_each_rows_weights_and_predictions_use_them() -> None:
+    table = labelled_table()
+    settings = ClassifierSettings(n_estimators=20, seed=1, n_folds=3)
+    model, probabilities = train_frequency(table, 560, settings)
+    columns = [f"w{c}_multi" for c in (1, 2, 3)]
+    weights = probabilities[columns].to_numpy()
+    outside = ~probabilities["out_of_fold"].to_numpy(bool)
+    # Sources outside the training area: the model's weights, tuned on every labelled source.
+    np.testing.assert_array_equal(
+        weights[outside], np.tile(model.feature_sets["multi"].decision_weights, (outside.sum(), 1))
+    )
+    classes, probs = predictions_for(probabilities, "multi", [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(classes, predict_classes(probs, weights))
