@@ -22,12 +22,15 @@ beside the SDC1 columns (``snr``, ``peak_flux``, ``n_gaussians``, raw sizes ...)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from astropy.io import fits
 
 from sdc1.beam import beam_arcsec_from_header
 from sdc1.io import SDC1_COLUMNS
+from sdc1.morphology import add_morphology
 from sdc1.reliability import reliability_cut
 from sdc1.sky import wrap_ra
 
@@ -67,6 +70,12 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "s_code",
     "source_id",
     "isl_id",
+    # sdc1.morphology: the quantities of the tag rules, and the tags.
+    "max_separation_beams",
+    "component_flux_ratio",
+    "brightest_share",
+    "centroid_offset_beams",
+    "tags",
 )
 
 DEG_TO_ARCSEC = 3600.0
@@ -225,6 +234,7 @@ def to_sdc1(
     min_axis_ratio: float = 0.0,
     core_min_gaussians: int | None = None,
     default_class: int = 3,
+    tags: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Convert PyBDSF lists into an SDC1 catalogue with measured feature columns.
 
@@ -261,6 +271,9 @@ def to_sdc1(
     default_class : int, optional
         Class reported for every source (3, star-forming galaxy) until a
         classifier fills it in.
+    tags : mapping, optional
+        Thresholds of the morphology tags (:class:`sdc1.morphology.TagThresholds`;
+        its defaults where None), written by :func:`sdc1.morphology.add_morphology`.
 
     Returns
     -------
@@ -339,4 +352,5 @@ def to_sdc1(
     out.insert(out.columns.get_loc("snr") + 1, "reliability", cut.reliability)
     out = out.loc[cut.keep].reset_index(drop=True)
     out["id"] = np.arange(len(out))
+    out = add_morphology(out, gaussians, beam, tags)
     return out[columns]

@@ -7,6 +7,9 @@ render
     ``--noise-rms`` is given), attenuated by a primary beam.
 simulate
     Write one frequency of the synthetic SDC1-like dataset (image, primary beam, truth).
+query
+    Select a workflow catalogue's sources by their morphology tags, for example
+    ``sdc1 query "double & extended & ~faint" results/synthetic/catalogues/560mhz.csv``.
 
 Bad inputs give a one-line error naming the file and exit status 2.
 """
@@ -107,6 +110,27 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     print(summary)
 
 
+def cmd_query(args: argparse.Namespace) -> None:
+    from sdc1.io import read_table
+    from sdc1.morphology import select
+
+    if not Path(args.catalogue).is_file():
+        raise InputError(f"{args.catalogue}: no such catalogue file")
+    try:
+        catalogue = read_table(args.catalogue)
+    except (ValueError, OSError) as exc:
+        raise InputError(
+            f"{args.catalogue}: cannot be read ({str(exc).splitlines()[0]})"
+        ) from None
+    selected = select(catalogue, args.expression)
+    if args.out:
+        with atomic_path(args.out) as tmp:
+            selected.to_csv(tmp, index=False)
+    else:
+        selected.to_csv(sys.stdout, index=False)
+    print(f"{len(selected)} of {len(catalogue)} sources", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sdc1``."""
     parser = argparse.ArgumentParser(prog="sdc1", description="SKA SDC1 workflow tools")
@@ -154,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--outdir", default="data/synthetic")
     sim.set_defaults(func=cmd_simulate)
+
+    query = sub.add_parser("query", help="select a catalogue's sources by morphology tags")
+    query.add_argument(
+        "expression", help='tags with & (and), | (or), ~ (not), e.g. "double & ~faint"'
+    )
+    query.add_argument("catalogue", help="a workflow catalogue (CSV or Parquet) with tags")
+    query.add_argument("--out", help="write the selection here (CSV) instead of stdout")
+    query.set_defaults(func=cmd_query)
     return parser
 
 

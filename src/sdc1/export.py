@@ -57,6 +57,8 @@ COLUMNS: dict[str, Column] = {
     "p_fs_agn": Column(None, "stat.probability", "Calibrated probability of class 2 (FS-AGN)"),
     "p_sfg": Column(None, "stat.probability", "Calibrated probability of class 3 (SFG)"),
     "snr": Column(None, "stat.snr", "Peak signal-to-noise ratio"),
+    "reliability": Column(None, "stat.probability", "Probability that the detection is real"),
+    "tags": Column(None, "src.morph.type", "Morphology tags, comma-separated (sdc1.morphology)"),
     "peak_flux": Column("Jy/beam", "phot.flux.density;stat.max", "Peak brightness"),
     "maj_raw": Column("arcsec", "phys.angSize.smajAxis;stat.fit", "Fitted major axis (FWHM)"),
     "min_raw": Column("arcsec", "phys.angSize.sminAxis;stat.fit", "Fitted minor axis (FWHM)"),
@@ -67,6 +69,7 @@ COLUMNS: dict[str, Column] = {
 CLASS_COLOURS: dict[int, str] = {1: "red", 2: "cyan", 3: "green"}
 _PROBABILITIES = ("p_ss_agn", "p_fs_agn", "p_sfg")
 _INTEGERS = ("id", "size", "class")
+_STRINGS = ("tags",)
 
 
 def catalogue_table(predictions: pd.DataFrame, primary: str, freq_mhz: int) -> Table:
@@ -90,7 +93,10 @@ def catalogue_table(predictions: pd.DataFrame, primary: str, freq_mhz: int) -> T
         if name not in frame:
             continue
         # Explicit types: an empty catalogue reads back with untyped (object) columns.
-        values = frame[name].to_numpy(dtype=np.int64 if name in _INTEGERS else np.float64)
+        if name in _STRINGS:
+            values = frame[name].fillna("").astype(str).to_numpy(dtype=str)
+        else:
+            values = frame[name].to_numpy(dtype=np.int64 if name in _INTEGERS else np.float64)
         table[name] = values
         table[name].unit = column.unit
         table[name].meta["ucd"] = column.ucd

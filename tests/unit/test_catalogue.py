@@ -61,7 +61,13 @@ def source_row(source_id: int, **overrides) -> dict:
 
 
 def gaussian_row(source_id: int, peak: float, total: float) -> dict:
-    return {"Source_id": source_id, "Peak_flux": peak, "Total_flux": total}
+    return {
+        "Source_id": source_id,
+        "Peak_flux": peak,
+        "Total_flux": total,
+        "RA": 359.7,
+        "DEC": -29.7 + 1e-4 * source_id,
+    }
 
 
 def test_position_angle_convention() -> None:

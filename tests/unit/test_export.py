@@ -32,6 +32,9 @@ def predictions(n: int = 5) -> pd.DataFrame:
             "size": 2,
             "class": [1, 2, 3, 3, 3][:n],
             "snr": rng.uniform(5, 50, n),
+            "reliability": rng.uniform(0.6, 1, n),
+            # A CSV round trip reads a source without tags as NaN.
+            "tags": ["double,extended", np.nan, "compact", "compact,faint", "bright"][:n],
             "maj_raw": rng.uniform(1.5, 4, n),
             "min_raw": rng.uniform(1.5, 2, n),
             "pa_raw": rng.uniform(0, 180, n),
@@ -68,6 +71,8 @@ def test_fits_and_votable_carry_units_ucds_and_the_primary_probabilities(exporte
     assert fits_table.colnames == [c for c in COLUMNS if c not in ("peak_flux",)]
     assert str(fits_table["b_maj"].unit) == "arcsec"
     np.testing.assert_allclose(fits_table["flux"], expected["flux"])
+    assert list(table["tags"]) == ["double,extended", "", "compact", "compact,faint", "bright"]
+    assert list(fits_table["tags"])[0] == "double,extended"
 
 
 def test_an_empty_catalogue_gives_empty_files(tmp_path: Path) -> None:
