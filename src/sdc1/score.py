@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sdc1.catalogue import pa_for_class
+from sdc1.class_counts import population_counts
 from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 from sdc1.io import SDC1_COLUMNS
 from sdc1.model import TrainedModel
@@ -124,7 +125,8 @@ def score_frequency(
     -------
     dict
         ska-sdc's figures (``score``, ``n_det``, ``n_false``, ...), ``predicted_false``
-        (:func:`predicted_false`), ``classification`` (with ``training_area``,
+        (:func:`predicted_false`), ``classification`` (with ``population``,
+        :func:`sdc1.class_counts.population_counts`, and ``training_area``,
         :func:`training_area_metrics`, where the image is not all training area) and
         ``baselines`` (``all_sfg``, ``single_frequency``: ``macro_f1`` and ``score``).
     """
@@ -168,6 +170,14 @@ def score_frequency(
     )
     if not whole_image_training:
         result["classification"]["training_area"] = training_area_metrics(table, primary, freq)
+    if {"flux", "snr"} <= set(table.columns):
+        result["classification"]["population"] = population_counts(
+            true,
+            table.loc[rows, f"class_{primary}"].to_numpy(int),
+            probabilities(primary),
+            table.loc[rows, "flux"].to_numpy(float),
+            table.loc[rows, "snr"].to_numpy(float),
+        )
     all_sfg = np.full(len(table), 3)
     single = table["class_single"].to_numpy(int)
     if "snr" in table.columns:
