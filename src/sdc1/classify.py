@@ -289,6 +289,38 @@ def reliability_curve(
     return curve
 
 
+def one_vs_rest_calibration(
+    probability: np.ndarray, is_class: np.ndarray, n_bins: int = 10
+) -> tuple[float, dict[str, list[float]]]:
+    """Calibration of one class's probability against membership of that class.
+
+    Returns
+    -------
+    error : float
+        Its expected calibration error: the count-weighted mean gap between the
+        mean probability and the fraction of members, over equal-width bins
+        (NaN without sources).
+    curve : dict
+        ``probability`` (mean per bin), ``fraction`` (of members) and ``count``.
+    """
+    probability = np.asarray(probability, dtype=float)
+    is_class = np.asarray(is_class, dtype=bool)
+    curve: dict[str, list[float]] = {"probability": [], "fraction": [], "count": []}
+    if len(probability) == 0:
+        return float("nan"), curve
+    bins = np.minimum((probability * n_bins).astype(int), n_bins - 1)
+    error = 0.0
+    for b in range(n_bins):
+        members = bins == b
+        if members.any():
+            mean_p, fraction = probability[members].mean(), is_class[members].mean()
+            error += members.mean() * abs(fraction - mean_p)
+            curve["probability"].append(float(mean_p))
+            curve["fraction"].append(float(fraction))
+            curve["count"].append(int(members.sum()))
+    return float(error), curve
+
+
 def classification_metrics(
     true: np.ndarray, predicted: np.ndarray, probs: np.ndarray | None = None
 ) -> dict[str, Any]:
@@ -331,6 +363,11 @@ def classification_metrics(
         ece = expected_calibration_error(probs, true)
         metrics["expected_calibration_error"] = None if np.isnan(ece) else ece
         metrics["reliability"] = reliability_curve(probs, true)
+        # One ECE is dominated by the SFGs: each class's own calibration, one against the rest.
+        for i, c in enumerate(CLASSES):
+            error, curve = one_vs_rest_calibration(probs[:, i], true == c)
+            per_class[CLASS_NAMES[c]]["calibration_error"] = None if np.isnan(error) else error
+            per_class[CLASS_NAMES[c]]["reliability"] = curve
     return metrics
 
 

@@ -94,6 +94,7 @@ def classification_figures(scores: Mapping[str, Any], freq: int) -> dict[str, Fi
         "calibration": plots.reliability_diagram(
             classification.get("reliability", {}),
             title=f"{freq} MHz: probability calibration",
+            per_class=classification.get("per_class"),
         ),
     }
 

@@ -6,7 +6,7 @@ nothing is read or written here. The caller saves (``fig.savefig``) and closes i
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib
 
@@ -239,8 +239,18 @@ def confusion_matrix(
     return fig
 
 
-def reliability_diagram(curve: Mapping[str, Sequence[float]], *, title: str = "") -> Figure:
-    """Accuracy against mean confidence per confidence bin (calibration), marker area by count."""
+def reliability_diagram(
+    curve: Mapping[str, Sequence[float]],
+    *,
+    title: str = "",
+    per_class: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Figure:
+    """Accuracy against mean confidence per confidence bin (calibration), marker area by count.
+
+    ``per_class`` (``classification.per_class`` of a score file) adds each class's
+    one-vs-rest curve: the fraction of members against the mean class probability,
+    labelled with its calibration error.
+    """
     fig, ax = _figure(5.5, 5.0)
     confidence = np.asarray(curve.get("confidence", []), dtype=float)
     accuracy = np.asarray(curve.get("accuracy", []), dtype=float)
@@ -248,11 +258,24 @@ def reliability_diagram(curve: Mapping[str, Sequence[float]], *, title: str = ""
     ax.plot([0, 1], [0, 1], color="gray", ls="--", label="perfectly calibrated")
     ax.plot(confidence, accuracy, "C0-")
     sizes = 20 + 200 * count / count.max() if count.size and count.max() > 0 else 20
-    ax.scatter(confidence, accuracy, s=sizes, color="C0", zorder=3, label="bins (area: sources)")
+    ax.scatter(
+        confidence, accuracy, s=sizes, color="C0", zorder=3, label="top class (area: sources)"
+    )
+    for index, (name, entry) in enumerate((per_class or {}).items(), start=1):
+        one = entry.get("reliability") or {}
+        if not one.get("probability"):
+            continue
+        error = entry.get("calibration_error")
+        ax.plot(
+            one["probability"],
+            one["fraction"],
+            f"C{index}.:",
+            label=f"{name} vs rest (ECE {error:.3f})" if error is not None else name,
+        )
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("mean top-class probability")
-    ax.set_ylabel("accuracy")
+    ax.set_xlabel("mean probability (top class, or the class)")
+    ax.set_ylabel("accuracy (top class), fraction of members (class)")
     ax.set_title(title)
     ax.legend(loc="upper left")
     return fig

@@ -186,3 +186,16 @@ def test_train_writes_each_rows_weights_and_predictions_use_them() -> None:
     )
     classes, probs = predictions_for(probabilities, "multi", [1.0, 1.0, 1.0])
     np.testing.assert_array_equal(classes, predict_classes(probs, weights))
+
+
+def test_each_class_gets_its_own_calibration_error_and_curve() -> None:
+    # SS-AGN probabilities of 0.5 where half are SS-AGN: calibrated. SFG probabilities of 0.9
+    # where all are SFGs: 0.1 off.
+    true = np.array([1, 3] * 10 + [3] * 20)
+    probs = np.array([[0.5, 0.0, 0.5]] * 20 + [[0.1, 0.0, 0.9]] * 20)
+    metrics = classification_metrics(true, predict_classes(probs), probs)
+    ss_agn, sfg = metrics["per_class"]["ss_agn"], metrics["per_class"]["sfg"]
+    assert ss_agn["calibration_error"] == pytest.approx(0.5 * 0.0 + 0.5 * 0.1)
+    assert sfg["calibration_error"] == pytest.approx(0.5 * 0.0 + 0.5 * 0.1)
+    assert ss_agn["reliability"]["count"] == [20, 20]
+    assert metrics["per_class"]["fs_agn"]["calibration_error"] == pytest.approx(0.0)
