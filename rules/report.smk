@@ -46,6 +46,12 @@ rule figures:
             category="Classification",
             subcategory="{freq} MHz",
         ),
+        population=report(
+            "results/{dataset}/figures/{freq}mhz_population.png",
+            caption="../report/population.rst",
+            category="Classification",
+            subcategory="{freq} MHz",
+        ),
         importances=report(
             "results/{dataset}/figures/{freq}mhz_importances.png",
             caption="../report/importances.rst",

@@ -41,6 +41,7 @@ FIGURE_NAMES: tuple[str, ...] = (
     "flux_ratio",
     "confusion",
     "calibration",
+    "population",
     "importances",
 )
 
@@ -95,6 +96,10 @@ def classification_figures(scores: Mapping[str, Any], freq: int) -> dict[str, Fi
             classification.get("reliability", {}),
             title=f"{freq} MHz: probability calibration",
             per_class=classification.get("per_class"),
+        ),
+        "population": plots.population_counts(
+            classification.get("population") or {},
+            title=f"{freq} MHz: class counts of the judged sources",
         ),
     }
 

@@ -281,6 +281,53 @@ def reliability_diagram(
     return fig
 
 
+def population_counts(population: Mapping[str, Any], *, title: str = "") -> Figure:
+    """Class counts per bin of flux and of S/N: true, from hard labels, and summed probabilities.
+
+    ``population`` is ``classification.population`` of a score file
+    (:func:`sdc1.class_counts.population_counts`). Error bars are the summed
+    probabilities' 1-sigma uncertainties.
+    """
+    fig = Figure(figsize=(10.0, 5.5), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, part, label in zip(axes, ("flux", "snr"), ("flux bin", "peak S/N bin")):
+        bins = (population.get(part) or {}).get("bins") or []
+        if not any(b["n"] for b in bins):
+            _no_data(ax, "no judged sources")
+            continue
+        x = np.arange(len(bins))
+        for index, name in enumerate(("ss_agn", "fs_agn", "sfg")):
+            offset = (index - 1) * 0.22
+            true = [b[name]["true"] for b in bins]
+            hard = [b[name]["hard"] for b in bins]
+            expected = [b[name]["expected"] for b in bins]
+            sigma = [b[name]["sigma"] for b in bins]
+            colour = f"C{index}"
+            ax.plot(x + offset, true, "o", color=colour, mfc="none", label=f"{name}: true")
+            ax.plot(x + offset, hard, "x", color=colour, label=f"{name}: hard labels")
+            ax.errorbar(
+                x + offset,
+                expected,
+                yerr=sigma,
+                fmt="s",
+                color=colour,
+                ms=4,
+                label=f"{name}: summed probabilities",
+            )
+        edges = [
+            f"{b['lo']:.3g}-{'' if b['hi'] is None else format(b['hi'], '.3g')}" for b in bins
+        ]
+        ax.set_xticks(x, edges, rotation=30, ha="right", fontsize=8)
+        ax.set_xlabel(label + (" (Jy)" if part == "flux" else ""))
+        ax.set_yscale("symlog", linthresh=1)
+    axes[0].set_ylabel("sources")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, fontsize=7, ncol=3, loc="outside lower center")
+    fig.suptitle(title)
+    return fig
+
+
 def feature_importances(
     importances: Mapping[str, float], *, top: int = 15, title: str = ""
 ) -> Figure:

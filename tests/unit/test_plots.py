@@ -124,3 +124,20 @@ def test_figures_of_an_image_without_detections_still_render(draw) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_population_counts_figure_has_a_panel_per_binning() -> None:
+    from sdc1.class_counts import population_counts
+
+    rng = np.random.default_rng(0)
+    true = rng.choice([1, 2, 3], 200, p=[0.1, 0.1, 0.8])
+    probs = np.eye(3)[true - 1] * 0.8 + 0.2 / 3
+    population = population_counts(
+        true, true, probs, rng.uniform(1e-6, 1e-3, 200), rng.uniform(3, 80, 200)
+    )
+    fig = plots.population_counts(population, title="560 MHz")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    # Per class: true and hard-label markers, and the summed probabilities with error bars.
+    assert len(fig.axes[0].lines) >= 6
+    empty = plots.population_counts({}, title="nothing")
+    assert [t.get_text() for t in empty.axes[0].texts] == ["no judged sources"]
