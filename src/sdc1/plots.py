@@ -277,7 +277,7 @@ def reliability_diagram(
     ax.set_xlabel("mean probability (top class, or the class)")
     ax.set_ylabel("accuracy (top class), fraction of members (class)")
     ax.set_title(title)
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right", fontsize=8)
     return fig
 
 
