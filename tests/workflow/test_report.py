@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sdc1.figures import FIGURE_NAMES
 from tests.helpers import POPULATION_PARAMS
 from tests.workflow.conftest import deploy_workflow, snakemake
 
@@ -107,7 +108,7 @@ def test_report_has_figures_and_summary_table(report_run: Path) -> None:
         if "/figures/" in path and mime == "image/png"
     }
     assert len(figures) >= 10, sorted(entries)
-    assert len(figures) == 7 * len(FREQUENCIES) + 1
+    assert len(figures) == len(FIGURE_NAMES) * len(FREQUENCIES) + 1
     assert f"results/{DATASET}/figures/spectral_index.png" in figures
     for path, data in figures.items():
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, path
