@@ -8,6 +8,7 @@ rule catalogue:
         gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
         negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
         image="results/{dataset}/pbcor/{freq}mhz.fits",
+        primary_beam=get_primary_beam,
     output:
         "results/{dataset}/catalogues/{freq}mhz_measured.csv",
     log:

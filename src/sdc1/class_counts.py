@@ -8,7 +8,10 @@ the count is a sum of independent Bernoulli variables, with variance
 ``sum p (1 - p)``.
 
 :func:`class_counts_by_bin` makes the table of one binning, and
-:func:`population_counts` the ``classification.population`` entry of the scores.
+:func:`population_counts` the ``classification.population`` entry of the scores:
+binned by flux, by S/N and by primary-beam response, the last because the
+labelled training area sits at the beam's centre and the field around it is
+noisier (each bin also gives the hard labels' macro F1 there).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from sdc1.classify import CLASS_NAMES, CLASSES
+from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 
-__all__ = ["SNR_EDGES", "class_counts_by_bin", "population_counts"]
+__all__ = ["SNR_EDGES", "class_counts_by_bin", "population_counts", "quartile_edges"]
 
 #: Peak S/N bin edges of the population counts.
 SNR_EDGES: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0, 50.0, np.inf)
@@ -63,8 +66,10 @@ def class_counts_by_bin(
     Returns
     -------
     list of dict
-        One per bin: ``lo``, ``hi`` (None: open), ``n`` and per class name ``true``, ``hard``,
-        ``expected``, ``sigma`` and ``within`` (None where not judged).
+        One per bin: ``lo``, ``hi`` (None: open), ``n``, ``macro_f1`` of the hard
+        labels, and per class name ``true``, ``hard``, ``expected``, ``sigma``,
+        ``hard_bias`` and ``expected_bias`` (count / true - 1; None without true
+        members) and ``within`` (None where not judged).
     """
     values = np.asarray(values, dtype=float)
     true = np.asarray(true, dtype=int)
@@ -73,7 +78,14 @@ def class_counts_by_bin(
     bins = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         rows = (values >= lo) & (values < hi)
-        entry: dict[str, Any] = {"lo": _json(lo), "hi": _json(hi), "n": int(rows.sum())}
+        entry: dict[str, Any] = {
+            "lo": _json(lo),
+            "hi": _json(hi),
+            "n": int(rows.sum()),
+            "macro_f1": classification_metrics(true[rows], hard[rows])["macro_f1"]
+            if rows.any()
+            else None,
+        }
         for column, cls in enumerate(CLASSES):
             p = probabilities[rows, column]
             n_true = int((true[rows] == cls).sum())
@@ -83,15 +95,31 @@ def class_counts_by_bin(
             if n_true >= MIN_MEMBERS:
                 error = abs(expected - n_true)
                 within = bool(error <= tolerance * n_true or error <= n_sigma * sigma)
+            n_hard = int((hard[rows] == cls).sum())
             entry[CLASS_NAMES[cls]] = {
                 "true": n_true,
-                "hard": int((hard[rows] == cls).sum()),
+                "hard": n_hard,
                 "expected": round(expected, 2),
                 "sigma": round(sigma, 2),
+                "hard_bias": round(n_hard / n_true - 1.0, 3) if n_true else None,
+                "expected_bias": round(expected / n_true - 1.0, 3) if n_true else None,
                 "within": within,
             }
         bins.append(entry)
     return bins
+
+
+def quartile_edges(values: np.ndarray) -> np.ndarray:
+    """Bin edges at the quartiles of the finite ``values``, the last just above the maximum."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return np.array([0.0, np.inf])
+    edges = np.unique(np.quantile(finite, [0.0, 0.25, 0.5, 0.75, 1.0]))
+    if len(edges) == 1:
+        return np.array([edges[0], np.inf])
+    edges[-1] = np.nextafter(edges[-1], np.inf)
+    return edges
 
 
 def population_counts(
@@ -100,34 +128,35 @@ def population_counts(
     probabilities: np.ndarray,
     flux: np.ndarray,
     snr: np.ndarray,
+    pb_response: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Class counts per flux bin (quartiles of the judged sources) and per S/N bin.
+    """Class counts per bin of flux and of primary-beam response (quartiles) and of S/N.
 
     Returns
     -------
     dict
-        ``flux`` and ``snr`` (:func:`class_counts_by_bin`, each with its
-        ``edges``), and ``goal_met``: whether every judged count is ``within``
-        (None when no bin holds enough members of any class).
+        ``flux``, ``snr`` and, where ``pb_response`` has finite values,
+        ``pb_response`` (:func:`class_counts_by_bin`, each with its ``edges``), and
+        ``goal_met``: whether every judged count is ``within`` (None when no bin
+        holds enough members of any class).
     """
     flux = np.asarray(flux, dtype=float)
-    out: dict[str, Any] = {}
-    if len(flux):
-        edges = np.quantile(flux, [0.0, 0.25, 0.5, 0.75, 1.0])
-        edges[-1] = np.nextafter(edges[-1], np.inf)
-    else:
-        edges = np.array([0.0, np.inf])
-    for name, values, bin_edges in (
-        ("flux", flux, edges),
+    parts: list[tuple[str, np.ndarray, np.ndarray]] = [
+        ("flux", flux, quartile_edges(flux)),
         ("snr", np.asarray(snr, dtype=float), np.asarray(SNR_EDGES)),
-    ):
+    ]
+    if pb_response is not None and np.isfinite(pb_response).any():
+        response = np.asarray(pb_response, dtype=float)
+        parts.append(("pb_response", response, quartile_edges(response)))
+    out: dict[str, Any] = {}
+    for name, values, bin_edges in parts:
         out[name] = {
             "edges": [_json(e) for e in bin_edges],
             "bins": class_counts_by_bin(values, bin_edges, true, hard, probabilities),
         }
     judged = [
         entry[CLASS_NAMES[c]]["within"]
-        for part in ("flux", "snr")
+        for part in out
         for entry in out[part]["bins"]
         for c in CLASSES
         if entry[CLASS_NAMES[c]]["within"] is not None

@@ -40,6 +40,8 @@ class ClassifierSettings:
     n_folds: int = 5
     seed: int = 20190219
     decision: str = "macro_f1"
+    importance_weights: bool = False
+    self_training: float | None = None
 
 
 def make_classifier(settings: ClassifierSettings, n_jobs: int = 1) -> Any:
@@ -60,12 +62,36 @@ def make_classifier(settings: ClassifierSettings, n_jobs: int = 1) -> Any:
     )
 
 
-def fit_classifier(
-    features: pd.DataFrame, labels: np.ndarray, settings: ClassifierSettings, n_jobs: int = 1
+@dataclass
+class TrainingExtras:
+    """What a fit may use beside its labelled rows (``config.classifier``'s options).
+
+    Attributes
+    ----------
+    sample_weight : numpy.ndarray or None
+        Importance weight of every labelled row (:func:`importance_weights`); None: equal.
+    unlabelled : pandas.DataFrame or None
+        Features of unlabelled sources, pseudo-labelled by each fit's own model
+        where it is confident (``settings.self_training``); None: none used.
+    """
+
+    sample_weight: np.ndarray | None = None
+    unlabelled: pd.DataFrame | None = None
+
+    def subset(self, rows: np.ndarray) -> TrainingExtras:
+        """The same extras for a subset of the labelled rows (one fold's training set)."""
+        weight = None if self.sample_weight is None else self.sample_weight[rows]
+        return TrainingExtras(weight, self.unlabelled)
+
+
+def _fit_forest(
+    features: np.ndarray,
+    labels: np.ndarray,
+    settings: ClassifierSettings,
+    n_jobs: int,
+    sample_weight: np.ndarray | None,
 ) -> Any | None:
-    """Fit the calibrated forest; None when the labels cannot support it (fewer than two classes
-    or too few members for the calibration folds)."""
-    labels = np.asarray(labels, dtype=int)
+    """The calibrated forest on these rows; None where the labels cannot support it."""
     present, counts = np.unique(labels, return_counts=True)
     if len(present) < 2:
         return None
@@ -74,8 +100,84 @@ def fit_classifier(
     if len(np.unique(labels[keep])) < 2:
         return None
     model = make_classifier(settings, n_jobs)
-    model.fit(features.to_numpy(float)[keep], labels[keep])
+    weight = None if sample_weight is None else sample_weight[keep]
+    model.fit(features[keep], labels[keep], sample_weight=weight)
     return model
+
+
+def fit_classifier(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    settings: ClassifierSettings,
+    n_jobs: int = 1,
+    extras: TrainingExtras | None = None,
+) -> Any | None:
+    """Fit the calibrated forest; None when the labels cannot support it (fewer than two classes
+    or too few members for the calibration folds).
+
+    With ``settings.self_training`` (a probability) and unlabelled rows in
+    ``extras``, the forest is fitted twice: the first fit labels the unlabelled
+    rows it gives at least that probability to one class, and the second learns
+    from them too (self-training). The pseudo-labels come from this fit's own
+    labelled rows only, so a fold's model never sees another fold's labels
+    through them.
+    """
+    extras = extras or TrainingExtras()
+    x = features.to_numpy(float)
+    labels = np.asarray(labels, dtype=int)
+    weight = extras.sample_weight
+    model = _fit_forest(x, labels, settings, n_jobs, weight)
+    if model is None or settings.self_training is None or extras.unlabelled is None:
+        return model
+    probs = class_probabilities(model, extras.unlabelled)
+    confident = probs.max(axis=1) >= settings.self_training
+    if not confident.any():
+        return model
+    pseudo = np.asarray(CLASSES)[probs[confident].argmax(axis=1)]
+    x_all = np.vstack([x, extras.unlabelled.to_numpy(float)[confident]])
+    weight_all = None
+    if weight is not None:
+        weight_all = np.concatenate([weight, np.ones(int(confident.sum()))])
+    return _fit_forest(x_all, np.concatenate([labels, pseudo]), settings, n_jobs, weight_all)
+
+
+#: Covariates of the training-area-versus-field shift: fainter sources and, for the same
+#: flux, lower S/N where the primary beam is weaker.
+SHIFT_COVARIATES: tuple[str, ...] = ("snr", "log_flux")
+
+
+def importance_weights(table: pd.DataFrame, labelled: np.ndarray) -> np.ndarray:
+    """Weights of the labelled rows that make them look like the field outside the training area.
+
+    The labelled training area sits at the primary beam's centre, where the
+    noise is lowest: the field's sources are fainter in S/N. A logistic
+    regression on log S/N and log flux tells the field's sources from the
+    labelled ones; its odds (density ratio) weight each labelled source,
+    normalised to mean 1 and clipped to [0.2, 5] so that no few sources dominate.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per labelled row; ones where there is no field, or no covariates.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    labelled = np.asarray(labelled, bool)
+    field = ~table["in_training_area"].to_numpy(bool)
+    if not set(SHIFT_COVARIATES) <= set(table.columns) or field.sum() < 2 or labelled.sum() < 2:
+        return np.ones(int(labelled.sum()))
+    covariates = np.column_stack(
+        [
+            np.log(np.clip(table["snr"].to_numpy(float), 1e-3, None)),
+            table["log_flux"].to_numpy(float),
+        ]
+    )
+    usable = np.isfinite(covariates).all(axis=1)
+    rows = (labelled | field) & usable
+    domain = LogisticRegression().fit(covariates[rows], field[rows].astype(int))
+    p_field = domain.predict_proba(np.nan_to_num(covariates[labelled]))[:, 1]
+    odds = p_field / np.clip(1.0 - p_field, 1e-6, None)
+    return np.clip(odds / odds.mean(), 0.2, 5.0)
 
 
 def class_probabilities(
@@ -191,6 +293,7 @@ def out_of_fold_probabilities(
     groups: np.ndarray,
     settings: ClassifierSettings,
     n_jobs: int = 1,
+    extras: TrainingExtras | None = None,
 ) -> np.ndarray:
     """Class probabilities of labelled sources, each from a model that never saw its label.
 
@@ -204,7 +307,13 @@ def out_of_fold_probabilities(
         return probs
     for fold in range(folds.max() + 1):
         test = folds == fold
-        model = fit_classifier(features[~test], labels[~test], settings, n_jobs)
+        model = fit_classifier(
+            features[~test],
+            labels[~test],
+            settings,
+            n_jobs,
+            (extras or TrainingExtras()).subset(~test),
+        )
         probs[test] = class_probabilities(model, features[test])
     return probs
 
@@ -215,6 +324,7 @@ def nested_decision_weights(
     groups: np.ndarray,
     settings: ClassifierSettings,
     n_jobs: int = 1,
+    extras: TrainingExtras | None = None,
 ) -> np.ndarray:
     """Decision weights of each labelled source, chosen without its fold's labels.
 
@@ -240,7 +350,13 @@ def nested_decision_weights(
     for j in range(n_folds):
         for k in range(j + 1, n_folds):
             held_out = (folds == j) | (folds == k)
-            model = fit_classifier(features[~held_out], labels[~held_out], settings, n_jobs)
+            model = fit_classifier(
+                features[~held_out],
+                labels[~held_out],
+                settings,
+                n_jobs,
+                (extras or TrainingExtras()).subset(~held_out),
+            )
             held_out_pairs[frozenset((j, k))] = (
                 np.flatnonzero(held_out),
                 class_probabilities(model, features[held_out]),
@@ -506,14 +622,18 @@ def train_and_predict(
     features = table[columns]
     labelled = table["in_training_area"].to_numpy(bool) & table["true_class"].notna().to_numpy()
     labels = table.loc[labelled, "true_class"].to_numpy(int)
-    model = fit_classifier(features[labelled], labels, settings, n_jobs)
+    extras = TrainingExtras(
+        importance_weights(table, labelled) if settings.importance_weights else None,
+        features[~labelled] if settings.self_training is not None else None,
+    )
+    model = fit_classifier(features[labelled], labels, settings, n_jobs, extras)
     probs = class_probabilities(model, features)
     if model is not None and labelled.sum() > 0:
         groups = spatial_groups(
             table.loc[labelled, "ra_core"], table.loc[labelled, "dec_core"], settings.n_folds
         )
         probs[labelled] = out_of_fold_probabilities(
-            features[labelled], labels, groups, settings, n_jobs
+            features[labelled], labels, groups, settings, n_jobs, extras
         )
     weights = np.ones(len(CLASSES))
     row_weights = np.ones((len(table), len(CLASSES)))
@@ -521,6 +641,6 @@ def train_and_predict(
         weights = macro_f1_weights(probs[labelled], labels)
         row_weights[:] = weights
         row_weights[labelled] = nested_decision_weights(
-            features[labelled], labels, groups, settings, n_jobs
+            features[labelled], labels, groups, settings, n_jobs, extras
         )
     return FitResult(model, probs, labelled, weights, row_weights)

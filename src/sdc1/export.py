@@ -58,6 +58,7 @@ COLUMNS: dict[str, Column] = {
     "p_sfg": Column(None, "stat.probability", "Calibrated probability of class 3 (SFG)"),
     "snr": Column(None, "stat.snr", "Peak signal-to-noise ratio"),
     "reliability": Column(None, "stat.probability", "Probability that the detection is real"),
+    "pb_response": Column(None, "instr.beam;arith.ratio", "Primary-beam response at the centroid"),
     "tags": Column(None, "src.morph.type", "Morphology tags, comma-separated (sdc1.morphology)"),
     "peak_flux": Column("Jy/beam", "phot.flux.density;stat.max", "Peak brightness"),
     "maj_raw": Column("arcsec", "phys.angSize.smajAxis;stat.fit", "Fitted major axis (FWHM)"),

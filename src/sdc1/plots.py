@@ -282,15 +282,19 @@ def reliability_diagram(
 
 
 def population_counts(population: Mapping[str, Any], *, title: str = "") -> Figure:
-    """Class counts per bin of flux and of S/N: true, from hard labels, and summed probabilities.
+    """Class counts per bin of flux, S/N and beam response: true, hard labels, summed p.
 
     ``population`` is ``classification.population`` of a score file
-    (:func:`sdc1.class_counts.population_counts`). Error bars are the summed
-    probabilities' 1-sigma uncertainties.
+    (:func:`sdc1.class_counts.population_counts`); the primary-beam panel is
+    drawn where it has one. Error bars are the summed probabilities' 1-sigma
+    uncertainties.
     """
-    fig = Figure(figsize=(10.0, 5.5), layout="constrained")
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, part, label in zip(axes, ("flux", "snr"), ("flux bin", "peak S/N bin")):
+    parts = [("flux", "flux bin (Jy)"), ("snr", "peak S/N bin")]
+    if population.get("pb_response"):
+        parts.append(("pb_response", "primary-beam response bin"))
+    fig = Figure(figsize=(5.0 * len(parts), 5.5), layout="constrained")
+    axes = fig.subplots(1, len(parts), sharey=True)
+    for ax, (part, label) in zip(axes, parts):
         bins = (population.get(part) or {}).get("bins") or []
         if not any(b["n"] for b in bins):
             _no_data(ax, "no judged sources")
@@ -318,7 +322,7 @@ def population_counts(population: Mapping[str, Any], *, title: str = "") -> Figu
             f"{b['lo']:.3g}-{'' if b['hi'] is None else format(b['hi'], '.3g')}" for b in bins
         ]
         ax.set_xticks(x, edges, rotation=30, ha="right", fontsize=8)
-        ax.set_xlabel(label + (" (Jy)" if part == "flux" else ""))
+        ax.set_xlabel(label)
         ax.set_yscale("symlog", linthresh=1)
     axes[0].set_ylabel("sources")
     handles, labels = axes[0].get_legend_handles_labels()

@@ -212,6 +212,37 @@ def correct_image(
     )
 
 
+def response_at(
+    pb_path: str | os.PathLike | None, ra_deg: np.ndarray, dec_deg: np.ndarray
+) -> np.ndarray:
+    """The primary-beam response at sky positions, bilinear in the beam's own pixels.
+
+    Parameters
+    ----------
+    pb_path : path-like or None
+        Primary-beam FITS file; None (no beam given) gives NaN everywhere.
+    ra_deg, dec_deg : numpy.ndarray
+        Positions in degrees (ICRS, as the catalogue writes them).
+
+    Returns
+    -------
+    numpy.ndarray
+        The response (1 at the pointing centre), NaN outside the beam's grid
+        (constant within the outermost half pixel).
+    """
+    from scipy.ndimage import map_coordinates
+
+    ra_deg = np.asarray(ra_deg, dtype=float)
+    if pb_path is None or len(ra_deg) == 0:
+        return np.full(len(ra_deg), np.nan)
+    plane, wcs = _read_beam(pb_path)
+    x, y = wcs.all_world2pix(ra_deg, np.asarray(dec_deg, dtype=float), 0)
+    # The grid covers its pixels' full extent, half a pixel beyond the outer centres.
+    inside = (x >= -0.5) & (x <= plane.shape[1] - 0.5) & (y >= -0.5) & (y <= plane.shape[0] - 0.5)
+    response = map_coordinates(plane, [y, x], order=1, mode="nearest")
+    return np.where(inside, response, np.nan)
+
+
 def _read_beam(pb_path: str | os.PathLike) -> tuple[np.ndarray, WCS]:
     """Read a primary-beam FITS file into its 2-D plane and celestial WCS."""
     with fits.open(pb_path) as hdul:

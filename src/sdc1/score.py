@@ -177,6 +177,7 @@ def score_frequency(
             probabilities(primary),
             table.loc[rows, "flux"].to_numpy(float),
             table.loc[rows, "snr"].to_numpy(float),
+            table.loc[rows, "pb_response"].to_numpy(float) if "pb_response" in table else None,
         )
     all_sfg = np.full(len(table), 3)
     single = table["class_single"].to_numpy(int)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from sdc1.class_counts import class_counts_by_bin, population_counts
+from sdc1.class_counts import class_counts_by_bin, population_counts, quartile_edges
 
 
 def test_counts_per_bin_on_a_constructed_example() -> None:
@@ -19,7 +19,16 @@ def test_counts_per_bin_on_a_constructed_example() -> None:
     probs = np.array([[0.1, 0.0, 0.9]] * 30 + [[0.5, 0.0, 0.5]] * 25)
     low, high = class_counts_by_bin(values, np.array([0.0, 10.0, 20.0]), true, hard, probs)
     assert (low["lo"], low["hi"], low["n"]) == (0.0, 10.0, 30)
-    assert low["sfg"] == {"true": 30, "hard": 30, "expected": 27.0, "sigma": 1.64, "within": True}
+    assert low["sfg"] == {
+        "true": 30,
+        "hard": 30,
+        "expected": 27.0,
+        "sigma": 1.64,
+        "hard_bias": 0.0,
+        "expected_bias": -0.1,
+        "within": True,
+    }
+    assert low["macro_f1"] == 1.0
     assert low["ss_agn"]["expected"] == 3.0 and low["ss_agn"]["within"] is None  # 0 members
     # 12.5 expected against 25 true: 50% off, 2.5 sigma off: not within.
     assert high["ss_agn"]["expected"] == 12.5 and high["ss_agn"]["sigma"] == 2.5
@@ -61,3 +70,29 @@ def test_tolerance_decides(tolerance, within) -> None:
         n_sigma=0.0,
     )
     assert entry["ss_agn"]["within"] is within
+
+
+def test_population_counts_by_primary_beam_response() -> None:
+    rng = np.random.default_rng(2)
+    n = 200
+    true = rng.choice([1, 3], n, p=[0.3, 0.7])
+    hard = np.where(rng.uniform(size=n) < 0.9, true, 4 - true)  # 10% swapped
+    probs = np.eye(3)[true - 1]
+    response = np.r_[rng.uniform(0.4, 1.0, n - 10), np.full(10, np.nan)]
+    population = population_counts(
+        true, hard, probs, rng.uniform(1, 2, n), np.full(n, 8.0), response
+    )
+    bins = population["pb_response"]["bins"]
+    assert sum(b["n"] for b in bins) == n - 10  # no response, no bin
+    assert population["pb_response"]["edges"][0] == pytest.approx(np.nanmin(response))
+    assert all(0.0 < b["macro_f1"] < 1.0 for b in bins)
+    without = population_counts(true, hard, probs, rng.uniform(1, 2, n), np.full(n, 8.0))
+    assert "pb_response" not in without
+
+
+def test_quartile_edges_hold_every_finite_value() -> None:
+    values = np.array([3.0, 1.0, 2.0, 4.0, np.nan])
+    edges = quartile_edges(values)
+    assert edges[0] == 1.0 and edges[-1] > 4.0 and len(edges) == 5
+    assert list(quartile_edges(np.full(4, 2.0))) == [2.0, np.inf]
+    assert list(quartile_edges(np.array([np.nan]))) == [0.0, np.inf]

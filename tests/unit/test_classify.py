@@ -8,9 +8,12 @@ import pytest
 
 from sdc1.classify import (
     ClassifierSettings,
+    TrainingExtras,
     classification_metrics,
     expected_calibration_error,
+    fit_classifier,
     group_folds,
+    importance_weights,
     macro_f1_weights,
     nested_decision_weights,
     predict_classes,
@@ -199,3 +202,64 @@ def test_each_class_gets_its_own_calibration_error_and_curve() -> None:
     assert sfg["calibration_error"] == pytest.approx(0.5 * 0.0 + 0.5 * 0.1)
     assert ss_agn["reliability"]["count"] == [20, 20]
     assert metrics["per_class"]["fs_agn"]["calibration_error"] == pytest.approx(0.0)
+
+
+def with_field_snr(table: pd.DataFrame) -> pd.DataFrame:
+    """Give the sources an S/N: the field (outside the training area) twice as noisy."""
+    table = table.copy()
+    noise = np.where(table["in_training_area"], 1.0, 2.0)
+    table["snr"] = 20.0 * np.exp(table["log_flux"] + 5.0) / noise
+    return table
+
+
+def test_importance_weights_favour_field_like_labelled_sources() -> None:
+    table = with_field_snr(labelled_table(n=800, seed=4))
+    labelled = table["in_training_area"].to_numpy(bool)
+    weights = importance_weights(table, labelled)
+    assert weights.shape == (labelled.sum(),)
+    assert weights.mean() == pytest.approx(1.0, abs=0.05) and weights.min() >= 0.2
+    # The field is fainter in S/N: faint labelled sources weigh more.
+    snr = table.loc[labelled, "snr"].to_numpy()
+    assert np.corrcoef(np.log(snr), weights)[0, 1] < -0.5
+    # No field, no reweighting.
+    everywhere = table.assign(in_training_area=True)
+    np.testing.assert_array_equal(importance_weights(everywhere, np.ones(800, bool)), 1.0)
+
+
+def test_self_training_learns_from_confident_unlabelled_sources() -> None:
+    table = labelled_table(n=400, seed=5)
+    features = table[["log_flux", "alpha_1400", "has_match_1400"]].fillna(-9.0)
+    labels = table["true_class"].to_numpy(int)
+    unlabelled = labelled_table(n=300, seed=6)[features.columns].fillna(-9.0)
+    settings = ClassifierSettings(n_estimators=20, seed=1, self_training=0.9)
+    plain = fit_classifier(features, labels, ClassifierSettings(n_estimators=20, seed=1))
+    trained = fit_classifier(features, labels, settings, extras=TrainingExtras(None, unlabelled))
+    x = unlabelled.to_numpy(float)
+    assert not np.array_equal(plain.predict_proba(x), trained.predict_proba(x))
+    # Without unlabelled sources the option changes nothing.
+    alone = fit_classifier(features, labels, settings)
+    np.testing.assert_array_equal(plain.predict_proba(x), alone.predict_proba(x))
+
+
+@pytest.mark.parametrize(
+    "options", [{"importance_weights": True}, {"self_training": 0.9}], ids=["importance", "self"]
+)
+def test_training_options_keep_each_folds_predictions_free_of_its_labels(options) -> None:
+    table = with_field_snr(labelled_table(n=500, seed=7))
+    settings = ClassifierSettings(n_estimators=20, seed=1, n_folds=4, **options)
+    _, probabilities = train_frequency(table, 560, settings)
+    labelled = probabilities["out_of_fold"].to_numpy(bool)
+    groups = spatial_groups(table.loc[labelled, "ra_core"], table.loc[labelled, "dec_core"], 4)
+    in_fold0 = np.zeros(len(table), bool)
+    in_fold0[np.flatnonzero(labelled)[group_folds(groups, 4) == 0]] = True
+    scrambled = table.copy()
+    scrambled.loc[in_fold0, "true_class"] = np.where(
+        table.loc[in_fold0, "true_class"] == 3, 1.0, 3.0
+    )
+    _, again = train_frequency(scrambled, 560, settings)
+    columns = [f"{k}{c}_multi" for k in ("p", "w") for c in (1, 2, 3)]
+    np.testing.assert_array_equal(
+        again.loc[in_fold0, columns].to_numpy(), probabilities.loc[in_fold0, columns].to_numpy()
+    )
+    # Elsewhere the labels did reach the models.
+    assert not np.array_equal(again[columns].to_numpy(), probabilities[columns].to_numpy())

@@ -33,6 +33,7 @@ def predictions(n: int = 5) -> pd.DataFrame:
             "class": [1, 2, 3, 3, 3][:n],
             "snr": rng.uniform(5, 50, n),
             "reliability": rng.uniform(0.6, 1, n),
+            "pb_response": rng.uniform(0.3, 1, n),
             # A CSV round trip reads a source without tags as NaN.
             "tags": ["double,extended", np.nan, "compact", "compact,faint", "bright"][:n],
             "maj_raw": rng.uniform(1.5, 4, n),

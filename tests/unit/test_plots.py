@@ -137,6 +137,15 @@ def test_population_counts_figure_has_a_panel_per_binning() -> None:
     )
     fig = plots.population_counts(population, title="560 MHz")
     assert isinstance(fig, Figure) and len(fig.axes) == 2
+    with_beam = population_counts(
+        true,
+        true,
+        probs,
+        rng.uniform(1e-6, 1e-3, 200),
+        rng.uniform(3, 80, 200),
+        rng.uniform(0.5, 1.0, 200),
+    )
+    assert len(plots.population_counts(with_beam, title="560 MHz").axes) == 3
     # Per class: true and hard-label markers, and the summed probabilities with error bars.
     assert len(fig.axes[0].lines) >= 6
     empty = plots.population_counts({}, title="nothing")

@@ -10,7 +10,12 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from sdc1.io import InputError, celestial_header, read_image
-from sdc1.primary_beam import correct_block, correct_primary_beam, regrid_primary_beam
+from sdc1.primary_beam import (
+    correct_block,
+    correct_primary_beam,
+    regrid_primary_beam,
+    response_at,
+)
 
 
 def write_image(path: Path, data: np.ndarray, cdelt: float, crpix: tuple[float, float]) -> Path:
@@ -106,3 +111,15 @@ def test_beam_on_nodes_matches_the_exact_beam(sdc1_sample: Path) -> None:
     assert np.nanmax(np.abs(nodes / exact - 1)) < 2e-4
     block = regrid_primary_beam(pb_plane, pb_wcs, wcs, (300, raw.shape[1]), 500, node_step=32)
     assert np.array_equal(block, nodes[500:800])
+
+
+def test_response_at_sky_positions_is_bilinear_in_the_beam_pixels(tmp_path: Path) -> None:
+    # A beam that falls linearly along x: 1 at pixel 0 to 0.5 at pixel 10.
+    plane = np.tile(1.0 - 0.05 * np.arange(11), (11, 1))
+    pb = write_image(tmp_path / "pb.fits", plane, cdelt=0.1, crpix=(1.0, 6.0))
+    wcs = WCS(celestial_header(fits.getheader(pb)))
+    ra, dec = wcs.all_pix2world([0.0, 4.5, 10.0, 30.0], [5.0, 5.0, 5.0, 5.0], 0)
+    response = response_at(pb, ra, dec)
+    np.testing.assert_allclose(response[:3], [1.0, 0.775, 0.5], atol=1e-6)
+    assert np.isnan(response[3])  # off the beam's grid
+    assert np.isnan(response_at(None, ra, dec)).all()  # no beam given
