@@ -7,7 +7,7 @@ CORES ?= 2
 SNAKEMAKE_ARGS ?=
 FULL_RUN ?= ../fullrun
 
-.PHONY: install run test test-fast test-slurm lint bench bench-detection bench-tables bench-full clean
+.PHONY: install run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ bench-detection: install
 bench-tables: install
 	$(BIN)/python docs/benchmarks/score_table.py $(or $(RUN),.) --dataset synthetic
 	$(BIN)/python docs/benchmarks/score_table.py $(or $(RUN),.) --dataset sdc1_cutout
+
+# Needs a run of the synthetic default and of the real cutout; about 40 min on 2 cores.
+bench-classification: install
+	$(BIN)/python docs/benchmarks/tag_agreement.py $(or $(RUN),.)
+	$(BIN)/python docs/benchmarks/training_options.py $(or $(RUN),.) --seeds 3
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json

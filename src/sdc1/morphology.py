@@ -22,6 +22,9 @@ tag                       rule
 :func:`morphology_measurements` derives the quantities from the Gaussian list,
 :func:`morphology_tags` applies the rules, and :func:`select` evaluates a tag
 expression such as ``"double & extended & ~faint"`` on a tagged catalogue.
+:func:`truth_tags` applies the same rules, where the truth allows, to a truth
+catalogue's sizes, core fractions and fluxes, and :func:`tag_agreement` says how
+well the measured tags agree with them.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ __all__ = [
     "morphology_tags",
     "select",
     "tag_table",
+    "TRUTH_TAGS",
+    "tag_agreement",
+    "truth_tags",
 ]
 
 #: Every tag, in the order they are written.
@@ -260,3 +266,97 @@ def select(catalogue: pd.DataFrame, expression: str) -> pd.DataFrame:
     except SyntaxError as error:
         raise InputError(f"tag expression {expression!r}: {error.msg}") from None
     return catalogue.loc[np.asarray(mask, dtype=bool)]
+
+
+#: The tags that an SDC1 truth catalogue allows (one row per source: no components,
+#: no peak flux), with the truth quantity each rule reads instead of the measured one.
+TRUTH_TAGS: dict[str, str] = {
+    "compact": "b_maj < compact_beams beams",
+    "extended": "b_maj >= extended_beams beams",
+    "elongated": "b_maj >= compact_beams beams, b_min / b_maj <= elongated_axis_ratio",
+    "core-dominated": "core_frac >= core_dominated_frac",
+    "faint": "flux over the matched source's island rms < faint_snr",
+    "bright": "flux over the matched source's island rms >= bright_snr",
+}
+
+
+def truth_tags(
+    truth: pd.DataFrame, rms: np.ndarray, beam_arcsec: float, thresholds: TagThresholds
+) -> pd.DataFrame:
+    """The tags of :data:`TRUTH_TAGS` from truth rows (SDC1 columns), one row per truth source.
+
+    Parameters
+    ----------
+    truth : pandas.DataFrame
+        Truth rows (``b_maj``, ``b_min`` in arcsec in the convention of ``size``:
+        1 largest angular size, 2 Gaussian FWHM, 3 exponential scale length;
+        ``core_frac``; ``flux`` in Jy).
+    rms : numpy.ndarray
+        Local noise (Jy/beam) at each truth source: the matched source's island rms.
+    beam_arcsec : float
+        Restoring-beam FWHM.
+    thresholds : TagThresholds
+        The thresholds of the measured tags.
+    """
+    t = thresholds
+    # SFG sizes are exponential scale lengths (size 3): the SDC1 description's
+    # Gaussian approximation has FWHM sqrt(2) times the scale length.
+    to_fwhm = np.where(truth["size"].to_numpy(int) == 3, np.sqrt(2.0), 1.0)
+    b_maj = truth["b_maj"].to_numpy(float) * to_fwhm / beam_arcsec
+    b_min = truth["b_min"].to_numpy(float) * to_fwhm / beam_arcsec
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snr = truth["flux"].to_numpy(float) / np.asarray(rms, dtype=float)
+        axis_ratio = np.where(b_maj > 0, b_min / b_maj, 1.0)
+    return pd.DataFrame(
+        {
+            "compact": b_maj < t.compact_beams,
+            "extended": b_maj >= t.extended_beams,
+            "elongated": (b_maj >= t.compact_beams) & (axis_ratio <= t.elongated_axis_ratio),
+            "core-dominated": truth["core_frac"].to_numpy(float) >= t.core_dominated_frac,
+            "faint": snr < t.faint_snr,
+            "bright": snr >= t.bright_snr,
+        },
+        index=truth.index,
+    )[list(TRUTH_TAGS)]
+
+
+def tag_agreement(measured: pd.DataFrame, truth: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per tag: how often measured and truth tags agree, and Cohen's kappa beyond chance.
+
+    Parameters
+    ----------
+    measured, truth : pandas.DataFrame
+        Boolean tag tables of the same matched sources, row for row; the tags of
+        ``truth``'s columns are compared.
+
+    Returns
+    -------
+    dict
+        Per tag: ``n`` (sources), ``n_measured`` and ``n_truth`` (tagged),
+        ``agreement`` (fraction equal), ``kappa`` (None where chance agreement
+        is total), ``precision`` and ``recall`` of the measured tag against the
+        truth's (None without any).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for tag in truth.columns:
+        m = measured[tag].to_numpy(bool)
+        t = truth[tag].to_numpy(bool)
+        n = len(m)
+        both = int((m & t).sum())
+        observed = float((m == t).mean()) if n else None
+        chance = None
+        if n:
+            chance = float(m.mean() * t.mean() + (1 - m.mean()) * (1 - t.mean()))
+        kappa = None
+        if observed is not None and chance is not None and chance < 1.0:
+            kappa = round((observed - chance) / (1.0 - chance), 3)
+        out[tag] = {
+            "n": n,
+            "n_measured": int(m.sum()),
+            "n_truth": int(t.sum()),
+            "agreement": None if observed is None else round(observed, 3),
+            "kappa": kappa,
+            "precision": round(both / m.sum(), 3) if m.sum() else None,
+            "recall": round(both / t.sum(), 3) if t.sum() else None,
+        }
+    return out

@@ -10,7 +10,16 @@ import pytest
 
 from sdc1.cli import main
 from sdc1.io import InputError
-from sdc1.morphology import TAGS, TagThresholds, add_morphology, select, tag_table
+from sdc1.morphology import (
+    TAGS,
+    TRUTH_TAGS,
+    TagThresholds,
+    add_morphology,
+    select,
+    tag_agreement,
+    tag_table,
+    truth_tags,
+)
 
 BEAM = 1.5  # arcsec
 ARCSEC = 1.0 / 3600.0
@@ -127,3 +136,40 @@ def test_query_command_writes_the_selection(tmp_path: Path, capsys) -> None:
     assert main(["query", "double & round", str(path)]) == 2
     assert "unknown tag 'round'" in capsys.readouterr().err
     assert main(["query", "double", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_truth_tags_apply_the_rules_to_truth_sizes_core_fractions_and_fluxes() -> None:
+    beam = 1.5
+    truth = pd.DataFrame(
+        {
+            # A point-like SFG; an SFG whose 1.2" scale length is a 1.7" FWHM; an elongated
+            # AGN lobe pair (LAS 3"); a faint core-dominated AGN.
+            "b_maj": [0.3, 1.2, 3.0, 0.1],
+            "b_min": [0.3, 1.0, 1.0, 0.1],
+            "size": [3, 3, 1, 1],
+            "core_frac": [0.0, 0.0, 0.1, 0.9],
+            "flux": [1e-3, 5e-5, 2e-4, 5e-6],
+        }
+    )
+    rms = np.full(4, 1e-6)
+    tags = truth_tags(truth, rms, beam, TagThresholds())
+    assert list(tags.columns) == list(TRUTH_TAGS)
+    assert tags["compact"].tolist() == [True, False, False, True]
+    assert tags["extended"].tolist() == [False, True, True, False]  # 1.2 * sqrt(2) > 1.5
+    assert tags["elongated"].tolist() == [False, False, True, False]
+    assert tags["core-dominated"].tolist() == [False, False, False, True]
+    assert tags["faint"].tolist() == [False, False, False, True]
+    assert tags["bright"].tolist() == [True, False, True, False]
+
+
+def test_tag_agreement_counts_and_kappa_on_a_known_table() -> None:
+    truth = pd.DataFrame({"compact": [True] * 5 + [False] * 5, "bright": [False] * 10})
+    measured = pd.DataFrame({"compact": [True] * 4 + [False] * 5 + [True], "bright": [False] * 10})
+    out = tag_agreement(measured, truth)
+    compact = out["compact"]
+    assert (compact["n"], compact["n_measured"], compact["n_truth"]) == (10, 5, 5)
+    assert compact["agreement"] == 0.8 and compact["kappa"] == 0.6  # (0.8 - 0.5) / 0.5
+    assert compact["precision"] == 0.8 and compact["recall"] == 0.8
+    # Nobody tagged on either side: agreement total, kappa and precision undefined.
+    assert out["bright"]["agreement"] == 1.0 and out["bright"]["kappa"] is None
+    assert out["bright"]["precision"] is None

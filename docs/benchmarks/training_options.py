@@ -1,0 +1,161 @@
+"""Classifier training options side by side: supervised, importance weights, self-training.
+
+    python docs/benchmarks/training_options.py [RUN_FOLDER] [--seeds 2]
+
+For each scored dataset of a finished run (the synthetic default at 560 and
+1400 MHz, the real cutout at 560 MHz), retrains the primary feature set's
+classifier from the run's feature table and labels, once per option and seed,
+exactly as the ``train`` rule does (:func:`sdc1.classify.train_and_predict`),
+and judges each on the sources the ``score`` rule judges: matched sources
+outside the training area, or out-of-fold where the whole image is training
+area. Prints macro F1 (median and range over seeds), the summed-probability
+count bias of the two AGN classes and whether the population goal is met,
+writes ``docs/benchmarks/training_options.json`` and the table between the
+``training-options`` markers of docs/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sdc1.class_counts import population_counts
+from sdc1.classify import CLASSES, ClassifierSettings, predict_classes, train_and_predict
+from sdc1.classify import classification_metrics
+from sdc1.features import feature_columns
+from sdc1.score import evaluation_rows
+
+REPO = Path(__file__).resolve().parents[2]
+MARKER = "training-options"
+
+#: The options compared: name -> overrides of ``config.classifier``.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "supervised": {},
+    "importance weights": {"importance_weights": True},
+    "self-training (p >= 0.95)": {"self_training": 0.95},
+}
+
+#: (dataset, frequency) pairs judged.
+CASES: tuple[tuple[str, int], ...] = (("synthetic", 560), ("synthetic", 1400), ("sdc1_cutout", 560))
+
+
+def load_table(run: Path, dataset: str, freq: int) -> pd.DataFrame | None:
+    """The train rule's table (features joined with labels); None where the run lacks it."""
+    results = run / "results" / dataset
+    labels_path = results / "labels" / f"{freq}mhz.parquet"
+    if not labels_path.exists():
+        return None
+    features = pd.read_parquet(results / "features.parquet")
+    labels = pd.read_parquet(labels_path)
+    return features[features["freq"] == freq].merge(labels, on="id", validate="1:1")
+
+
+def judge(table: pd.DataFrame, freq: int, settings: ClassifierSettings) -> dict[str, Any]:
+    """Train with ``settings`` and judge on the score rule's rows."""
+    columns = feature_columns(table, freq, settings.features)
+    start = time.perf_counter()
+    fit = train_and_predict(table, columns, settings, n_jobs=2)
+    wall_s = time.perf_counter() - start
+    whole_image = bool(table["in_training_area"].all())
+    rows = evaluation_rows(table, whole_image)
+    true = table.loc[rows, "true_class"].to_numpy(int)
+    probs = fit.probabilities[rows]
+    hard = predict_classes(probs, fit.row_weights[rows])
+    metrics = classification_metrics(true, hard, probs)
+    population = population_counts(
+        true,
+        hard,
+        probs,
+        table.loc[rows, "log_flux"].to_numpy(float),
+        table.loc[rows, "snr"].to_numpy(float),
+    )
+    bias = {}
+    for column, cls in enumerate(CLASSES[:2]):
+        n_true = int((true == cls).sum())
+        bias[cls] = None if not n_true else float(probs[:, column].sum() / n_true - 1.0)
+    return {
+        "macro_f1": metrics["macro_f1"],
+        "count_bias": {"ss_agn": bias[1], "fs_agn": bias[2]},
+        "population_goal_met": population["goal_met"],
+        "n_judged": int(rows.sum()),
+        "wall_s": round(wall_s, 1),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:+.0f}%"
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """The side-by-side table of the record."""
+    lines = [
+        "| case | option | macro F1: median (range) | SS-AGN / FS-AGN summed-p count bias "
+        "| population goal | train wall s (2 cores) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for case, options in record["cases"].items():
+        for name, runs in options.items():
+            f1 = [r["macro_f1"] for r in runs]
+            median = lambda key: float(np.median([r["count_bias"][key] for r in runs]))  # noqa: E731
+            goal = {r["population_goal_met"] for r in runs}
+            lines.append(
+                f"| {case} | {name} | {np.median(f1):.3f} ({min(f1):.3f}-{max(f1):.3f}) "
+                f"| {_pct(median('ss_agn'))} / {_pct(median('fs_agn'))} "
+                f"| {'/'.join(str(g) for g in sorted(goal, key=str))} "
+                f"| {np.median([r['wall_s'] for r in runs]):.0f} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
+    parser.add_argument("--seeds", type=int, default=2, help="forest seeds per option")
+    parser.add_argument("--results-md", default=REPO / "docs" / "results.md", type=Path)
+    parser.add_argument(
+        "--out", default=REPO / "docs" / "benchmarks" / "training_options.json", type=Path
+    )
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    config = yaml.safe_load((args.run / "config" / "config.yaml").read_text())
+    base = ClassifierSettings(**config["classifier"])
+    record: dict[str, Any] = {"seeds": args.seeds, "cases": {}}
+    for dataset, freq in CASES:
+        table = load_table(args.run, dataset, freq)
+        if table is None:
+            print(f"{dataset} {freq} MHz: no labels in this run, skipped")
+            continue
+        case = f"{dataset} {freq} MHz"
+        record["cases"][case] = {}
+        for name, overrides in OPTIONS.items():
+            if overrides.get("importance_weights") and table["in_training_area"].all():
+                print(f"{case}: {name} skipped: the whole image is training area (no field)")
+                continue
+            runs = []
+            for seed in range(base.seed, base.seed + args.seeds):
+                settings = dataclasses.replace(base, seed=seed, **overrides)
+                runs.append(judge(table, freq, settings))
+                print(case, name, seed, runs[-1], flush=True)
+            record["cases"][case][name] = runs
+    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    text = markdown(record)
+    print(text)
+    block = f"<!-- {MARKER}:start -->\n{text}\n<!-- {MARKER}:end -->"
+    pattern = re.compile(rf"<!-- {MARKER}:start -->.*?<!-- {MARKER}:end -->", re.S)
+    document = args.results_md.read_text()
+    if pattern.search(document):
+        args.results_md.write_text(pattern.sub(lambda _: block, document))
+
+
+if __name__ == "__main__":
+    main()
