@@ -22,14 +22,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 from astropy.io import fits
 
 from sdc1.beam import beam_arcsec_from_header
-from sdc1.classify import ClassifierSettings, classification_metrics, predict_classes
-from sdc1.classify import train_and_predict
+from sdc1.classify import (
+    ClassifierSettings,
+    classification_metrics,
+    predict_classes,
+    train_and_predict,
+)
 from sdc1.io import read_sdc1_catalogue
 from sdc1.match import match_to_truth
 from sdc1.morphology import TAGS, TRUTH_TAGS, TagThresholds, tag_agreement, tag_table, truth_tags
@@ -37,7 +40,11 @@ from sdc1.score import evaluation_rows
 
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "tag-agreement"
-CASES: tuple[tuple[str, int], ...] = (("synthetic", 560), ("synthetic", 1400), ("sdc1_cutout", 560))
+CASES: tuple[tuple[str, int], ...] = (
+    ("synthetic", 560),
+    ("synthetic", 1400),
+    ("sdc1_cutout", 560),
+)
 
 
 def case_record(run: Path, dataset: str, freq: int, config: dict[str, Any]) -> dict[str, Any]:
@@ -94,9 +101,8 @@ def markdown(record: dict[str, Any]) -> str:
         cells = []
         for case in cases:
             a = record[case]["agreement"][tag]
-            cells.append(
-                f"{_value(a['kappa'])} ({_value(a['agreement'])}; {a['n_measured']} / {a['n_truth']})"
-            )
+            counts = f"{a['n_measured']} / {a['n_truth']}"
+            cells.append(f"{_value(a['kappa'])} ({_value(a['agreement'])}; {counts})")
         lines.append(f"| `{tag}` ({rule}) | " + " | ".join(cells) + " |")
     lines += [
         "",

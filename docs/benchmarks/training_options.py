@@ -30,8 +30,13 @@ import pandas as pd
 import yaml
 
 from sdc1.class_counts import population_counts
-from sdc1.classify import CLASSES, ClassifierSettings, predict_classes, train_and_predict
-from sdc1.classify import classification_metrics
+from sdc1.classify import (
+    CLASSES,
+    ClassifierSettings,
+    classification_metrics,
+    predict_classes,
+    train_and_predict,
+)
 from sdc1.features import feature_columns
 from sdc1.score import evaluation_rows
 
@@ -46,7 +51,11 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 #: (dataset, frequency) pairs judged.
-CASES: tuple[tuple[str, int], ...] = (("synthetic", 560), ("synthetic", 1400), ("sdc1_cutout", 560))
+CASES: tuple[tuple[str, int], ...] = (
+    ("synthetic", 560),
+    ("synthetic", 1400),
+    ("sdc1_cutout", 560),
+)
 
 
 def load_table(run: Path, dataset: str, freq: int) -> pd.DataFrame | None:
