@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
-from ska_sdc.sdc1.dc_defns import TRAIN_LIM
 
 from sdc1.io import celestial_header
 
@@ -21,6 +20,10 @@ def in_training_area(ra_deg: np.ndarray, dec_deg: np.ndarray, freq: int) -> np.n
 
     Uses the same limits and strict inequalities as ska-sdc's ``refine_area``.
     """
+    # Imported here: ska-sdc pulls in scikit-learn and scipy.stats, seconds that jobs
+    # merely wrapping RA would pay on every start.
+    from ska_sdc.sdc1.dc_defns import TRAIN_LIM
+
     lim = TRAIN_LIM[freq]
     ra = wrap_ra(ra_deg)
     dec = np.asarray(dec_deg, dtype=float)
