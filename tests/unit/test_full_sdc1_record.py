@@ -129,6 +129,8 @@ def test_complete_record(full_sdc1, run):
     # Critical path simulate -> plan -> tile r0c0 -> merge -> score, tiles side by side.
     assert record["schedule"]["one_node_32_cores_wall_s"] == pytest.approx(118.0)
     assert record["schedule"]["three_nodes_32_cores_wall_s"] == pytest.approx(118.0)
+    # On dedicated cores each job takes its CPU time over its threads: never longer here.
+    assert 0 < record["schedule"]["one_node_32_cores_cpu_bound_s"] <= 118.0
     assert record["frequencies"] == {
         "560": {
             "n_det": 2500,
