@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,9 @@ import numpy as np
 import pandas as pd
 import yaml
 from astropy.io import fits
+
+# A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import write_block
 
 from sdc1.beam import beam_arcsec_from_header
 from sdc1.calibrate import calibrate_frequency
@@ -212,11 +214,7 @@ def main() -> None:
     Path(args.out).write_text(json.dumps({"command": COMMAND, "steps": rows}, indent=1) + "\n")
     table = markdown(rows)
     print(table)
-    text = args.results_md.read_text()
-    block = f"<!-- detection-steps:start -->\n{table}\n<!-- detection-steps:end -->"
-    pattern = re.compile(r"<!-- detection-steps:start -->.*?<!-- detection-steps:end -->", re.S)
-    if pattern.search(text):
-        args.results_md.write_text(pattern.sub(lambda _: block, text))
+    write_block(args.results_md, "detection-steps", table)
 
 
 if __name__ == "__main__":

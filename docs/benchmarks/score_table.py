@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+# A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import write_block
 
 REPO = Path(__file__).resolve().parents[2]
 CLASS_KEYS = ("ss_agn", "fs_agn", "sfg")
@@ -81,14 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     text = table(args.run, args.dataset)
     print(text)
-    marker = f"score-table:{args.dataset}"
-    block = f"<!-- {marker}:start -->\n{text}\n<!-- {marker}:end -->"
-    pattern = re.compile(
-        rf"<!-- {re.escape(marker)}:start -->.*?<!-- {re.escape(marker)}:end -->", re.S
-    )
-    document = args.results_md.read_text()
-    if pattern.search(document):
-        args.results_md.write_text(pattern.sub(lambda _: block, document))
+    write_block(args.results_md, f"score-table:{args.dataset}", text)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 from astropy.io import fits
+
+# A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import write_block
 
 from sdc1.beam import beam_arcsec_from_header
 from sdc1.classify import (
@@ -137,11 +139,7 @@ def main() -> None:
     args.out.write_text(json.dumps(record, indent=1) + "\n")
     text = markdown(record)
     print(text)
-    block = f"<!-- {MARKER}:start -->\n{text}\n<!-- {MARKER}:end -->"
-    pattern = re.compile(rf"<!-- {MARKER}:start -->.*?<!-- {MARKER}:end -->", re.S)
-    document = args.results_md.read_text()
-    if pattern.search(document):
-        args.results_md.write_text(pattern.sub(lambda _: block, document))
+    write_block(args.results_md, MARKER, text)
 
 
 if __name__ == "__main__":

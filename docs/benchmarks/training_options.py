@@ -20,7 +20,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+
+# A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import write_block
 
 from sdc1.class_counts import population_counts
 from sdc1.classify import (
@@ -159,11 +161,7 @@ def main() -> None:
     args.out.write_text(json.dumps(record, indent=1) + "\n")
     text = markdown(record)
     print(text)
-    block = f"<!-- {MARKER}:start -->\n{text}\n<!-- {MARKER}:end -->"
-    pattern = re.compile(rf"<!-- {MARKER}:start -->.*?<!-- {MARKER}:end -->", re.S)
-    document = args.results_md.read_text()
-    if pattern.search(document):
-        args.results_md.write_text(pattern.sub(lambda _: block, document))
+    write_block(args.results_md, MARKER, text)
 
 
 if __name__ == "__main__":
