@@ -407,18 +407,13 @@ def _calibrated_without(
     cat: pd.DataFrame,
     folds: np.ndarray,
     held_out: int,
-    matches: pd.DataFrame,
-    match_fold: np.ndarray,
-    beam_arcsec: float,
-    seed: int,
-    fit_kwargs: dict[str, Any],
+    calibration_without: Callable[[frozenset[int]], Calibration],
 ) -> pd.DataFrame:
     """The training-area sources outside fold ``held_out``, each fold calibrated without itself
     and without ``held_out``: what the score would see, free of ``held_out``'s truth."""
     pieces = []
     for fold in sorted(set(folds[folds >= 0]) - {held_out}):
-        teach = (match_fold != fold) & (match_fold != held_out)
-        calib = fit_calibration(cat, matches[teach], beam_arcsec, seed=seed, **fit_kwargs)
+        calib = calibration_without(frozenset({fold, held_out}))
         pieces.append(apply_calibration(cat[folds == fold], calib))
     return pd.concat(pieces) if pieces else cat.iloc[:0]
 
@@ -505,6 +500,20 @@ def fit_out_of_fold(
         cat["reliability"].to_numpy(float) if "reliability" in cat else np.ones(len(cat))
     )
     reliability = noise_reliability.copy()
+    # One calibration per set of excluded folds: the learned reliability asks for every pair of
+    # folds, from both sides, and for each fold alone again (fold -1, outside the training
+    # area, holds no matches, so excluding it changes nothing).
+    calibrations: dict[frozenset[int], Calibration] = {}
+
+    def calibration_without(excluded: frozenset[int]) -> Calibration:
+        key = excluded - {-1}
+        if key not in calibrations:
+            teach = ~np.isin(match_fold, list(key))
+            calibrations[key] = fit_calibration(
+                cat, matches[teach], beam_arcsec, seed=seed, **fit_kwargs
+            )
+        return calibrations[key]
+
     pieces = []
     # Fold -1 (outside the training area) learns from every training-area source.
     for fold in [*range(n_folds), -1]:
@@ -512,16 +521,11 @@ def fit_out_of_fold(
         if not in_fold.any():
             continue
         teach = train_mask & ~in_fold
-        calib = fit_calibration(
-            cat, matches[match_fold != fold], beam_arcsec, seed=seed, **fit_kwargs
-        )
-        pieces.append(apply_calibration(cat[in_fold], calib))
+        pieces.append(apply_calibration(cat[in_fold], calibration_without(frozenset({fold}))))
         if learn_reliability:
             teachers, labels = cat[teach], matched[teach]
             if label_matches is not None:
-                teachers = _calibrated_without(
-                    cat, folds, fold, matches, match_fold, beam_arcsec, seed, fit_kwargs
-                )
+                teachers = _calibrated_without(cat, folds, fold, calibration_without)
                 labels = label_matches(teachers)
             model = fit_match_model(teachers, labels, beam_arcsec, seed=seed)
             if model is not None:
