@@ -81,6 +81,7 @@ def find_sources(
     adaptive_rms_box: bool = False,
     group_by_isl: bool = False,
     atrous_do: bool = False,
+    peak_maxsize: float = 30.0,
     ncores: int = 1,
     beam: tuple[float, float, float] | None = None,
     extra: dict[str, Any] | None = None,
@@ -107,6 +108,9 @@ def find_sources(
         PyBDSF ``group_by_isl``: one source per island.
     atrous_do : bool, optional
         PyBDSF ``atrous_do``: decompose residuals into wavelet scales.
+    peak_maxsize : float, optional
+        PyBDSF ``peak_maxsize``: islands larger than this (beam areas) are fitted
+        iteratively, ten Gaussians at a time over the whole island.
     ncores : int, optional
         PyBDSF ``ncores`` for Gaussian fitting.
     beam : tuple of float or None, optional
@@ -147,6 +151,7 @@ def find_sources(
         "adaptive_rms_box": bool(adaptive_rms_box),
         "group_by_isl": bool(group_by_isl),
         "atrous_do": bool(atrous_do),
+        "peak_maxsize": float(peak_maxsize),
         "ncores": int(ncores),
         "beam": tuple(float(v) for v in beam),
     }
