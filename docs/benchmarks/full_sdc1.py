@@ -12,6 +12,10 @@
 - each job's wall time, CPU time and peak memory come from its Snakemake benchmark file (columns
   ``s``, ``cpu_time``, ``max_rss`` in MB); a job without one yet is listed under ``missing`` and
   the record says it is partial (``"complete": false``);
+- Snakemake samples CPU time every 30 s after a job's first 15 s, so its ``cpu_time`` misses up
+  to the last 30 s of each job. Each job's log ends with its exact CPU time
+  (:data:`sdc1.logs.CPU_LINE`, from ``getrusage``): where that line is there, ``cpu_s`` is the
+  logged figure and ``benchmark_cpu_s`` Snakemake's; ``cpu_source`` says which ``cpu_s`` is;
 - the scores come from ``results/<dataset>/scores/<freq>mhz.json``;
 - ``schedule`` replays the measured jobs with :func:`sdc1.schedule.list_schedule` on one and on
   three 32-core, 90 GB nodes.
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sdc1.logs import CPU_LINE
 from sdc1.schedule import Job, Node, list_schedule
 
 #: Runs Snakemake's own command line with ``DAG.d3dag`` extended: each node also carries the job's
@@ -56,6 +61,7 @@ def d3dag(self, max_jobs=None):
             "jobid": self.jobid(job), "label": job.rule.name, "rule": job.rule.name,
             "wildcards": {k: str(v) for k, v in job.wildcards_dict.items()},
             "benchmark": str(job.benchmark) if job.benchmark else None,
+            "log": str(job.log[0]) if job.log else None,
             "threads": int(job.threads), "checkpoint": bool(job.is_checkpoint),
             "needrun": bool(self.needrun(job))}}
         for job in self.jobs
@@ -89,6 +95,7 @@ class DagJob:
     checkpoint: bool
     needrun: bool
     deps: tuple[int, ...]
+    log: str | None = None
 
     @property
     def name(self) -> str:
@@ -160,6 +167,7 @@ def parse_dag(d3dag: Mapping[str, Any]) -> list[DagJob]:
                 checkpoint=bool(value.get("checkpoint", False)),
                 needrun=bool(value.get("needrun", False)),
                 deps=tuple(sorted(deps[jobid])),
+                log=value.get("log"),
             )
         )
     return jobs
@@ -195,6 +203,21 @@ def read_benchmark(path: Path) -> dict[str, float | None] | None:
         "cpu_s": sum(cpu) / len(cpu) if cpu else None,
         "max_rss_mb": max(rss) if rss else None,
     }
+
+
+def read_logged_cpu(path: Path) -> float | None:
+    """The CPU time a job's log ends with (:data:`sdc1.logs.CPU_LINE`); None without that line."""
+    if not path.is_file():
+        return None
+    found = None
+    for line in path.read_text(errors="replace").splitlines():
+        at = line.find(CPU_LINE)
+        if at >= 0:
+            try:
+                found = float(line[at + len(CPU_LINE) :].split()[0])
+            except (IndexError, ValueError):
+                continue
+    return found
 
 
 def measured_ancestors(job: DagJob, by_id: Mapping[int, DagJob], measured: set[int]) -> set[int]:
@@ -268,6 +291,13 @@ def build_record(
         if bench is None or bench["wall_s"] is None:
             missing.append(job.name)
             continue
+        logged = read_logged_cpu(run_dir / job.log) if job.log else None
+        bench = {
+            **bench,
+            "benchmark_cpu_s": bench["cpu_s"],
+            "cpu_s": bench["cpu_s"] if logged is None else logged,
+            "cpu_source": "benchmark" if logged is None else "log",
+        }
         measurements[job.jobid] = bench
         if job.needrun:
             # Measured, but Snakemake would run it again (outputs gone or out of date, or other
@@ -283,6 +313,8 @@ def build_record(
             "wildcards": wildcard_label(by_id[i].wildcards),
             "wall_s": round(measurements[i]["wall_s"], 2),
             "cpu_s": _round(measurements[i]["cpu_s"], 2),
+            "benchmark_cpu_s": _round(measurements[i]["benchmark_cpu_s"], 2),
+            "cpu_source": measurements[i]["cpu_source"],
             "max_rss_mb": _round(measurements[i]["max_rss_mb"], 1),
             "threads": by_id[i].threads,
         }
@@ -332,6 +364,8 @@ def build_record(
     totals = {
         "jobs": len(records),
         "cpu_h": round(sum(r["cpu_s"] or 0.0 for r in records) / 3600, 3),
+        "benchmark_cpu_h": round(sum(r["benchmark_cpu_s"] or 0.0 for r in records) / 3600, 3),
+        "jobs_cpu_from_log": sum(r["cpu_source"] == "log" for r in records),
         "wall_h_sum": round(sum(r["wall_s"] for r in records) / 3600, 3),
         "max_rss_mb": peak[0],
         "max_rss_job": peak[1],
@@ -432,7 +466,9 @@ def format_table(record: Mapping[str, Any]) -> str:
         )
     totals, schedule = record["totals"], record["schedule"]
     lines.append(
-        f"total: {totals['jobs']} jobs, {totals['cpu_h']} CPU h, "
+        f"total: {totals['jobs']} jobs, {totals['cpu_h']} CPU h "
+        f"({totals.get('jobs_cpu_from_log', 0)} jobs' CPU time from their logs; Snakemake's "
+        f"benchmarks: {totals.get('benchmark_cpu_h')} CPU h), "
         f"{totals['wall_h_sum']} h of summed wall time, "
         f"peak {totals['max_rss_mb']} MB ({totals['max_rss_job']})"
     )

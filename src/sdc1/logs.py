@@ -5,10 +5,22 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import resource
 import sys
 from typing import Iterator
 
 from sdc1.io import InputError
+
+
+#: Start of the line :func:`job_log` ends a job's log with (read by docs/benchmarks/full_sdc1.py).
+CPU_LINE = "job CPU time:"
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its finished, waited-for children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 @contextlib.contextmanager
@@ -17,7 +29,10 @@ def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
 
     PyBDSF and ska-sdc print and log on their own; redirecting the streams keeps
     all of it in the job's log file. A failure is logged with its traceback in
-    the file and re-raised, so Snakemake reports the job as failed.
+    the file and re-raised, so Snakemake reports the job as failed. A job that
+    succeeds ends its log with its CPU time (:data:`CPU_LINE`): Snakemake's benchmark
+    samples CPU time every 30 s after the first 15 s, so it misses up to the last 30 s
+    of a job and the work of children that ended between samples.
     """
     logger = logging.getLogger("sdc1")
     if path is None:
@@ -37,6 +52,14 @@ def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
         root.setLevel(logging.INFO)
         try:
             yield logger
+            own, children = cpu_seconds()
+            logger.info(
+                "%s %.2f s (this process %.2f s, its child processes %.2f s)",
+                CPU_LINE,
+                own + children,
+                own,
+                children,
+            )
         except InputError as exc:
             # Bad input: one line on the console naming the file or key, no traceback.
             logger.error("%s", exc)

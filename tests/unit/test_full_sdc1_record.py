@@ -115,6 +115,8 @@ def test_complete_record(full_sdc1, run):
         "wildcards": "freq=560",
         "wall_s": 10.0,
         "cpu_s": 18.0,
+        "benchmark_cpu_s": 18.0,
+        "cpu_source": "benchmark",
         "max_rss_mb": 300.5,
         "threads": 2,
     }
@@ -122,6 +124,8 @@ def test_complete_record(full_sdc1, run):
     assert record["totals"] == {
         "jobs": 6,
         "cpu_h": round(177.4 / 3600, 3),
+        "benchmark_cpu_h": round(177.4 / 3600, 3),
+        "jobs_cpu_from_log": 0,
         "wall_h_sum": round(178 / 3600, 3),
         "max_rss_mb": 4000.0,
         "max_rss_job": "find_sources_tile[freq=560,tile=r0c0]",
@@ -144,6 +148,32 @@ def test_complete_record(full_sdc1, run):
     table = full_sdc1.format_table(record)
     assert "find_sources_tile" in table and "PARTIAL" not in table
     json.dumps(record)  # serialisable as it is
+
+
+def test_logged_cpu_time_replaces_the_sampled_one(full_sdc1, run):
+    """A job whose log ends with its exact CPU time (sdc1.logs.job_log) is counted with it;
+    Snakemake's sampled figure stays beside it."""
+    from sdc1.logs import job_log
+
+    dag = tiny_dag()
+    dag["nodes"][4]["value"]["log"] = "logs/tiny/find_sources_tile/560_r0c0.log"
+    dag["nodes"][3]["value"]["log"] = "logs/tiny/find_sources_tile/560_r0c1.log"  # never written
+    with job_log(run / "logs/tiny/find_sources_tile/560_r0c0.log"):
+        sum(i * i for i in range(2_000_000))  # some CPU time of its own
+    logged = full_sdc1.read_logged_cpu(run / "logs/tiny/find_sources_tile/560_r0c0.log")
+    assert logged is not None and 0 < logged < 95.0
+    record = full_sdc1.build_record(dag, run)
+    tiles = {j["wildcards"]: j for j in record["jobs"] if j["rule"] == "find_sources_tile"}
+    r0c0, r0c1 = tiles["freq=560,tile=r0c0"], tiles["freq=560,tile=r0c1"]
+    assert (r0c0["cpu_s"], r0c0["benchmark_cpu_s"], r0c0["cpu_source"]) == (
+        round(logged, 2),
+        95.0,
+        "log",
+    )
+    assert (r0c1["cpu_s"], r0c1["cpu_source"]) == (58.0, "benchmark")
+    assert record["totals"]["jobs_cpu_from_log"] == 1
+    assert record["totals"]["benchmark_cpu_h"] == round(177.4 / 3600, 3)
+    assert record["totals"]["cpu_h"] == round((177.4 - 95.0 + round(logged, 2)) / 3600, 3)
 
 
 def test_unfinished_run_is_partial_and_invents_nothing(full_sdc1, run):
