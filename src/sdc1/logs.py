@@ -11,7 +11,6 @@ from typing import Iterator
 
 from sdc1.io import InputError
 
-
 #: Start of the line :func:`job_log` ends a job's log with (read by docs/benchmarks/full_sdc1.py).
 CPU_LINE = "job CPU time:"
 
