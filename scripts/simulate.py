@@ -12,7 +12,7 @@ with job_log(snakemake.log[0]) as logger:
         population_params=snakemake.input.population,
         noise=snakemake.params.noise_rms,
         flux_scale=snakemake.params.flux_scale,
-        processes=snakemake.threads,
+        threads=snakemake.threads,
         image_path=snakemake.output.image,
         pb_path=snakemake.output.pb,
         truth_path=snakemake.output.truth,

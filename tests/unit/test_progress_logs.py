@@ -35,7 +35,7 @@ def test_render_field_reports_every_strip_in_order() -> None:
         np.zeros((50, 64), np.float32),
         3.0,
         strip_rows=16,
-        processes=1,
+        threads=1,
         progress=lambda done, total: calls.append((done, total)),
     )
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
@@ -45,7 +45,7 @@ def test_render_field_reports_every_strip_in_order() -> None:
         np.zeros((50, 64), np.float32),
         3.0,
         strip_rows=16,
-        processes=2,
+        threads=2,
         progress=lambda done, total: calls.append((done, total)),
     )
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]

@@ -144,18 +144,18 @@ def _many_sources(header, n=300, seed=0) -> pd.DataFrame:
     )
 
 
-def test_strips_processes_and_truncation() -> None:
+def test_strips_threads_and_truncation() -> None:
     h = _header()
     cat = _many_sources(h)
     comps = catalogue_components(cat, WCS(h).celestial, pixel_scale_deg(560) * 3600.0)
     one = np.zeros((128, 128), np.float32)
     render_components(comps, one, 2.48, strip_rows=128)
     strips = np.zeros((128, 128), np.float32)
-    render_field(comps, strips, 2.48, strip_rows=20, processes=2)
+    render_field(comps, strips, 2.48, strip_rows=20, threads=2)
     np.testing.assert_allclose(strips, one, rtol=1e-5, atol=1e-12 * one.max())
     again = np.zeros((128, 128), np.float32)
-    render_field(comps, again, 2.48, strip_rows=20, processes=1)
-    np.testing.assert_array_equal(again, strips)  # same bytes for any number of processes
+    render_field(comps, again, 2.48, strip_rows=20, threads=1)
+    np.testing.assert_array_equal(again, strips)  # same bytes for any number of threads
     cut = np.zeros((128, 128), np.float32)
     render_field(comps, cut, 2.48, strip_rows=20, min_peak=1e-9)
     assert np.abs(cut - one).max() < 1e-9 * 10  # truncation error: a few x min_peak at most

@@ -186,7 +186,7 @@ def test_write_synthetic_field_same_bytes_for_any_process_count(
             seed=4,
             population_params=params,
             strip_rows=128,
-            processes=procs,
+            threads=procs,
             image_path=image,
             pb_path=tmp_path / "pb.fits",
             truth_path=tmp_path / "t.txt",

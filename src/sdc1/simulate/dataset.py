@@ -145,7 +145,7 @@ def write_synthetic_field(
     min_flux: float | None = None,
     flux_scale: float = 1.0,
     strip_rows: int = 1024,
-    processes: int | None = None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Simulate one frequency of the synthetic SDC1-like dataset and write its three files.
 
@@ -179,9 +179,9 @@ def write_synthetic_field(
         with it PyBDSF finds within ~1% of the real cutout's count (+8% without).
     strip_rows : int
         Rows rendered at once.
-    processes : int, optional
-        Worker processes rendering the strips (default
-        :func:`sdc1.simulate.render.default_processes`); the bytes do not depend on it.
+    threads : int, optional
+        Worker threads rendering the strips (default
+        :func:`sdc1.simulate.render.default_threads`); the bytes do not depend on it.
 
     Returns
     -------
@@ -209,14 +209,22 @@ def write_synthetic_field(
     log.info(
         "%d MHz: population of %d sources drawn (%.1f s)", freq, len(pop), time.monotonic() - start
     )
+    n_population = len(pop)
     cat = catalogue_at(pop, freq, params)
+    # Memory (a full-field population is ~20 million rows): the catalogue holds all that is
+    # rendered, and the truth is its rows on the image (catalogue_at works row by row), so
+    # the population goes first and the truth is written before the components are built.
+    del pop
+    on = inside(cat, header)
+    write_truth(truth_path, cat.loc[on].reset_index(drop=True))
+    n_truth = int(on.sum())
+    log.info("%d MHz: truth catalogue of %d sources written", freq, n_truth)
     pb_data, pb_head = write_pb(pb_path, cutout)
     gain = pb_at(cat["ra_core"].to_numpy(), cat["dec_core"].to_numpy(), pb_data, pb_head)
 
     wcs = WCS(header).celestial
     comps = catalogue_components(cat, wcs, pixel_scale_deg(freq) * 3600.0, gain * flux_scale)
-    on = inside(cat, header)
-    del cat  # memory: a full-field population is ~20 million rows
+    del cat, gain
     beam_px = beam_fwhm_arcsec(freq) / (pixel_scale_deg(freq) * 3600.0)
     rms = noise_rms(freq, depth_h) if noise is None else float(noise)
     log.info(
@@ -240,26 +248,19 @@ def write_synthetic_field(
             min_peak=MIN_PEAK_PER_NOISE * rms,
             clip=DECONVOLUTION_CLIP_JY[freq],
             clip_gain=BELOW_CLIP_GAIN,
-            processes=processes,
+            threads=threads,
             progress=log_progress(log, f"{freq} MHz: strips rendered"),
         )
         plane.flush()
         del plane
     del comps
     log.info("%d MHz: image written (%.1f s)", freq, time.monotonic() - start)
-
-    truth_pb = gain[on]
-    truth = catalogue_at(
-        pop.loc[on].reset_index(drop=True), freq, params, pb=truth_pb, select=False
-    )
-    write_truth(truth_path, truth)
-    log.info("%d MHz: truth catalogue of %d sources written", freq, len(truth))
     return {
         "freq": freq,
         "crpix": cutout.crpix,
         "shape": (cutout.ny, cutout.nx),
-        "n_population": int(len(pop)),
-        "n_on_image": int(on.sum()),
-        "n_truth": int(len(truth)),
+        "n_population": int(n_population),
+        "n_on_image": n_truth,
+        "n_truth": n_truth,
         "noise_rms": rms,
     }
