@@ -287,6 +287,25 @@ def group_folds(groups: np.ndarray, n_folds: int) -> np.ndarray:
     return folds
 
 
+def held_out_probabilities(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    held_out: np.ndarray,
+    settings: ClassifierSettings,
+    n_jobs: int = 1,
+    extras: TrainingExtras | None = None,
+) -> np.ndarray:
+    """Class probabilities of the ``held_out`` rows from a model fitted on all the others."""
+    model = fit_classifier(
+        features[~held_out],
+        labels[~held_out],
+        settings,
+        n_jobs,
+        (extras or TrainingExtras()).subset(~held_out),
+    )
+    return class_probabilities(model, features[held_out])
+
+
 def out_of_fold_probabilities(
     features: pd.DataFrame,
     labels: np.ndarray,
@@ -307,14 +326,7 @@ def out_of_fold_probabilities(
         return probs
     for fold in range(folds.max() + 1):
         test = folds == fold
-        model = fit_classifier(
-            features[~test],
-            labels[~test],
-            settings,
-            n_jobs,
-            (extras or TrainingExtras()).subset(~test),
-        )
-        probs[test] = class_probabilities(model, features[test])
+        probs[test] = held_out_probabilities(features, labels, test, settings, n_jobs, extras)
     return probs
 
 
@@ -350,16 +362,9 @@ def nested_decision_weights(
     for j in range(n_folds):
         for k in range(j + 1, n_folds):
             held_out = (folds == j) | (folds == k)
-            model = fit_classifier(
-                features[~held_out],
-                labels[~held_out],
-                settings,
-                n_jobs,
-                (extras or TrainingExtras()).subset(~held_out),
-            )
             held_out_pairs[frozenset((j, k))] = (
                 np.flatnonzero(held_out),
-                class_probabilities(model, features[held_out]),
+                held_out_probabilities(features, labels, held_out, settings, n_jobs, extras),
             )
     for k in range(n_folds):
         probs = np.zeros((len(labels), len(CLASSES)))
