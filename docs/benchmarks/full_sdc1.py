@@ -13,9 +13,9 @@
   ``s``, ``cpu_time``, ``max_rss`` in MB); a job without one yet is listed under ``missing`` and
   the record says it is partial (``"complete": false``);
 - Snakemake samples CPU time every 30 s after a job's first 15 s, so its ``cpu_time`` misses up
-  to the last 30 s of each job. Each job's log ends with its exact CPU time
-  (:data:`sdc1.logs.CPU_LINE`, from ``getrusage``): where that line is there, ``cpu_s`` is the
-  logged figure and ``benchmark_cpu_s`` Snakemake's; ``cpu_source`` says which ``cpu_s`` is;
+  to the last 30 s of each job. Each job's log ends with its exact CPU time (``getrusage``, read
+  by :func:`sdc1.logs.logged_cpu_seconds`): where that line is there, ``cpu_s`` is the logged
+  figure and ``benchmark_cpu_s`` Snakemake's; ``cpu_source`` says which ``cpu_s`` is;
 - the scores come from ``results/<dataset>/scores/<freq>mhz.json``;
 - ``schedule`` replays the measured jobs with :func:`sdc1.schedule.list_schedule` on one and on
   three 32-core, 90 GB nodes.
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sdc1.logs import CPU_LINE
+from sdc1.logs import logged_cpu_seconds
 from sdc1.schedule import Job, Node, list_schedule
 
 #: Runs Snakemake's own command line with ``DAG.d3dag`` extended: each node also carries the job's
@@ -205,21 +205,6 @@ def read_benchmark(path: Path) -> dict[str, float | None] | None:
     }
 
 
-def read_logged_cpu(path: Path) -> float | None:
-    """The CPU time a job's log ends with (:data:`sdc1.logs.CPU_LINE`); None without that line."""
-    if not path.is_file():
-        return None
-    found = None
-    for line in path.read_text(errors="replace").splitlines():
-        at = line.find(CPU_LINE)
-        if at >= 0:
-            try:
-                found = float(line[at + len(CPU_LINE) :].split()[0])
-            except (IndexError, ValueError):
-                continue
-    return found
-
-
 def measured_ancestors(job: DagJob, by_id: Mapping[int, DagJob], measured: set[int]) -> set[int]:
     """The nearest measured jobs that ``job`` needs, looking through unmeasured ones.
 
@@ -291,7 +276,7 @@ def build_record(
         if bench is None or bench["wall_s"] is None:
             missing.append(job.name)
             continue
-        logged = read_logged_cpu(run_dir / job.log) if job.log else None
+        logged = logged_cpu_seconds(run_dir / job.log) if job.log else None
         bench = {
             **bench,
             "benchmark_cpu_s": bench["cpu_s"],

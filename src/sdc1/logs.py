@@ -7,11 +7,12 @@ import logging
 import os
 import resource
 import sys
+from pathlib import Path
 from typing import Iterator
 
 from sdc1.io import InputError
 
-#: Start of the line :func:`job_log` ends a job's log with (read by docs/benchmarks/full_sdc1.py).
+#: Start of the line :func:`job_log` ends a job's log with (read by :func:`logged_cpu_seconds`).
 CPU_LINE = "job CPU time:"
 
 
@@ -20,6 +21,22 @@ def cpu_seconds() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def logged_cpu_seconds(path: str | os.PathLike) -> float | None:
+    """The CPU time a job's log ends with (:data:`CPU_LINE`); None without that line or file."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    found = None
+    for line in path.read_text(errors="replace").splitlines():
+        at = line.find(CPU_LINE)
+        if at >= 0:
+            try:
+                found = float(line[at + len(CPU_LINE) :].split()[0])
+            except (IndexError, ValueError):
+                continue
+    return found
 
 
 @contextlib.contextmanager

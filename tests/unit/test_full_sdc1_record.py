@@ -153,14 +153,14 @@ def test_complete_record(full_sdc1, run):
 def test_logged_cpu_time_replaces_the_sampled_one(full_sdc1, run):
     """A job whose log ends with its exact CPU time (sdc1.logs.job_log) is counted with it;
     Snakemake's sampled figure stays beside it."""
-    from sdc1.logs import job_log
+    from sdc1.logs import job_log, logged_cpu_seconds
 
     dag = tiny_dag()
     dag["nodes"][4]["value"]["log"] = "logs/tiny/find_sources_tile/560_r0c0.log"
     dag["nodes"][3]["value"]["log"] = "logs/tiny/find_sources_tile/560_r0c1.log"  # never written
     with job_log(run / "logs/tiny/find_sources_tile/560_r0c0.log"):
         sum(i * i for i in range(2_000_000))  # some CPU time of its own
-    logged = full_sdc1.read_logged_cpu(run / "logs/tiny/find_sources_tile/560_r0c0.log")
+    logged = logged_cpu_seconds(run / "logs/tiny/find_sources_tile/560_r0c0.log")
     assert logged is not None and 0 < logged < 95.0
     record = full_sdc1.build_record(dag, run)
     tiles = {j["wildcards"]: j for j in record["jobs"] if j["rule"] == "find_sources_tile"}
