@@ -54,7 +54,7 @@ bench-classification: install
 	$(BIN)/python docs/benchmarks/training_options.py $(or $(RUN),.) --seeds 3
 
 bench-full: install
-	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json
+	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json --results-md docs/results.md
 
 clean:
 	rm -rf results logs benchmarks .snakemake

@@ -505,16 +505,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, help="where to write the JSON record (default: print only)"
     )
+    parser.add_argument(
+        "--results-md",
+        type=Path,
+        help="also write the printed table between the full-run markers of this file",
+    )
     args = parser.parse_args(argv)
 
     d3dag = load_dag(args.run_dir, shlex.split(args.snakemake_args))
     given = sys.argv[1:] if argv is None else list(argv)
     command = shlex.join(["python", "docs/benchmarks/full_sdc1.py", *given])
     record = build_record(d3dag, args.run_dir, dataset=args.dataset, command=command)
-    print(format_table(record))
+    table = format_table(record)
+    print(table)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(record, indent=1) + "\n")
+    if args.results_md:
+        # A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+        from results_block import write_block
+
+        write_block(args.results_md, "full-run", f"```\n$ make bench-full\n{table}\n```")
     return 0
 
 

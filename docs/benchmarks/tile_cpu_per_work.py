@@ -57,7 +57,13 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("dataset")
     parser.add_argument("freq", type=int)
+    parser.add_argument(
+        "--results-md",
+        type=Path,
+        help="also write what is printed between the tile-costs:FREQ markers of this file",
+    )
     args = parser.parse_args()
+    lines: list[str] = []
     plan_path = args.run_dir / f"results/{args.dataset}/tiles/{args.freq}mhz/tiles.json"
     tiles = json.loads(plan_path.read_text())["tiles"]
     bench = args.run_dir / f"benchmarks/{args.dataset}/find_sources_tile"
@@ -87,31 +93,43 @@ def main() -> None:
         raise SystemExit(f"no finished tile of {plan_path}")
     done = pd.DataFrame(rows)
     share, cpu = done["share"].to_numpy(), done["cpu"].to_numpy()
-    print(
+    lines.append(
         f"{len(done)} of {len(tiles)} tiles done: {cpu.sum():.0f} CPU s "
         f"({int(done['logged'].sum())} from the jobs' logs; Snakemake's benchmarks: "
         f"{done['sampled'].sum():.0f}), work share {share.sum():.3f}"
     )
     per_work = cpu[share > 0] / share[share > 0]
     if per_work.size:
-        print(
+        lines.append(
             "CPU s per 1% of the work: "
             f"min {per_work.min() / 100:.1f}, median {np.median(per_work) / 100:.1f}, "
             f"max {per_work.max() / 100:.1f}"
         )
     if share.sum() > 0:
-        print(f"all {len(tiles)} tiles, extrapolated by work: {cpu.sum() / share.sum():.0f} CPU s")
+        lines.append(
+            f"all {len(tiles)} tiles, extrapolated by work: {cpu.sum() / share.sum():.0f} CPU s"
+        )
     planned = sum(pixels(t["rows"]) * pixels(t["cols"]) for t in tiles) / sum(
         pixels(t["core_rows"]) * pixels(t["core_cols"]) for t in tiles
     )
     finished = done["searched_px"].sum() / done["core_px"].sum()
-    print(f"pixels searched / core pixels: {finished:.2f} (finished tiles), {planned:.2f} (plan)")
+    lines.append(
+        f"pixels searched / core pixels: {finished:.2f} (finished tiles), {planned:.2f} (plan)"
+    )
     searched = done["image_s"].sum() + done["negated_s"].sum()
     if searched > 0:
-        print(
+        lines.append(
             f"PyBDSF wall time on the negated image: {done['negated_s'].sum() / searched:.0%} "
             f"of {searched:.0f} s"
         )
+    text = "\n".join(lines)
+    print(text)
+    if args.results_md:
+        # A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+        from results_block import write_block
+
+        command = f"$ python docs/benchmarks/tile_cpu_per_work.py <run> {args.dataset} {args.freq}"
+        write_block(args.results_md, f"tile-costs:{args.freq}", f"```\n{command}\n{text}\n```")
 
 
 if __name__ == "__main__":
