@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import resource
 import tempfile
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import psutil
 
+from sdc1.logs import cpu_seconds
 from sdc1.simulate.dataset import preset_sizes, write_synthetic_field
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,9 +84,7 @@ def main() -> None:
         )
     sampler.stop.set()
     poller.join()
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    cpu = sum(cpu_seconds())
     print(
         json.dumps(
             {

@@ -23,7 +23,6 @@ import io
 import json
 import os
 import pstats
-import resource
 import time
 from pathlib import Path
 
@@ -32,17 +31,11 @@ import yaml
 
 from sdc1.background import load_grid
 from sdc1.find_sources import find_sources, find_sources_in_tile  # noqa: F401 (slow, untimed)
+from sdc1.logs import cpu_seconds  # this process and its PyBDSF ncores workers
 from sdc1.tiles import Tile, work_map
 from sdc1.tiles import grow_core as _grow
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def cpu_seconds() -> float:
-    """CPU seconds of this process and its finished children (PyBDSF's ncores workers)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def tile_named(name: str, core: int, overlap: int, shape: tuple[int, int]) -> Tile:
@@ -86,7 +79,7 @@ def main() -> None:
         c0, c1 = tile.cols[0] // work.block, -(-tile.cols[1] // work.block)
         valid, bright = int(work.valid[r0:r1, c0:c1].sum()), int(work.bright[r0:r1, c0:c1].sum())
         for ncores in args.ncores:
-            wall0, cpu0 = time.monotonic(), cpu_seconds()
+            wall0, cpu0 = time.monotonic(), sum(cpu_seconds())
             if args.profile == name and ncores == args.ncores[0]:
                 profiler = cProfile.Profile()
                 sources, _ = profiler.runcall(
@@ -101,7 +94,7 @@ def main() -> None:
                 "tile": name,
                 "ncores": ncores,
                 "wall_s": round(time.monotonic() - wall0, 1),
-                "cpu_s": round(cpu_seconds() - cpu0, 1),
+                "cpu_s": round(sum(cpu_seconds()) - cpu0, 1),
                 "valid": valid,
                 "bright": bright,
                 "n_sources": len(sources),
