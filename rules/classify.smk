@@ -20,6 +20,7 @@ rule features:
     params:
         freqs=lambda wc: get_frequencies(wc.dataset),
         radius_beams=config["features"]["match_radius_beams"],
+        forced_max_beam_ratio=config["features"]["forced_max_beam_ratio"],
     script:
         "../scripts/features.py"
 

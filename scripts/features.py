@@ -14,6 +14,7 @@ with job_log(snakemake.log[0]) as logger:
         {f: fits.getheader(p) for f, p in images.items()},
         radius_beams=snakemake.params.radius_beams,
         images=images,
+        forced_max_beam_ratio=snakemake.params.forced_max_beam_ratio,
     )
     for line in counterpart_summary(table, freqs):
         logger.info("%s", line)

@@ -71,9 +71,16 @@ def load_table(run: Path, dataset: str, freq: int) -> pd.DataFrame | None:
     return features[features["freq"] == freq].merge(labels, on="id", validate="1:1")
 
 
-def judge(table: pd.DataFrame, freq: int, settings: ClassifierSettings) -> dict[str, Any]:
-    """Train with ``settings`` and judge on the score rule's rows."""
-    columns = feature_columns(table, freq, settings.features)
+def judge(
+    table: pd.DataFrame,
+    freq: int,
+    settings: ClassifierSettings,
+    columns: list[str] | None = None,
+) -> dict[str, Any]:
+    """Train with ``settings`` (on ``columns``, by default its feature set's) and judge on the
+    score rule's rows."""
+    if columns is None:
+        columns = feature_columns(table, freq, settings.features)
     start = time.perf_counter()
     fit = train_and_predict(table, columns, settings, n_jobs=2)
     wall_s = time.perf_counter() - start

@@ -26,6 +26,10 @@ from sdc1.io import celestial_header
 #: Forced photometry is done at this multiple of the larger of two restoring beams.
 COMMON_BEAM_FACTOR: float = 1.25
 
+#: Default of ``config.features.forced_max_beam_ratio``: forced photometry only between images
+#: whose restoring beams differ by at most this factor.
+FORCED_MAX_BEAM_RATIO: float = 4.0
+
 #: Cross-frequency feature names (each suffixed with ``_<other frequency>``).
 CROSS_FEATURES: tuple[str, ...] = (
     "observed",
@@ -39,7 +43,14 @@ CROSS_FEATURES: tuple[str, ...] = (
     "forced_flux",
     "forced_ratio",
     "forced_alpha",
+    "peak_to_total",
+    "dc_maj",
+    "n_gaussians",
 )
+
+#: The counterpart's own measurements among :data:`CROSS_FEATURES`: its compactness at its
+#: own resolution (peak over integrated flux, deconvolved major axis, Gaussian count).
+COUNTERPART_MEASUREMENTS: tuple[str, ...] = ("peak_to_total", "dc_maj", "n_gaussians")
 
 #: Each source's own measurements used as features (columns of the catalogue).
 OWN_FEATURES: tuple[str, ...] = (
@@ -194,8 +205,11 @@ def cross_frequency_features(
     Columns (suffix ``_<other_freq>``): ``observed`` (inside the other image),
     ``has_match``, ``n_match`` (candidates within the radius), ``alpha`` and
     ``alpha_err`` (spectral index), ``flux_ratio``, ``size_ratio``,
-    ``axis_ratio_ratio``. Unobserved sources get NaN everywhere but ``observed``;
-    observed but unmatched ones get ``has_match = 0`` and NaN ratios.
+    ``axis_ratio_ratio``, and the counterpart's compactness at its own resolution
+    (:data:`COUNTERPART_MEASUREMENTS`): a flat-spectrum AGN stays unresolved in the
+    sharper image, where a star-forming galaxy of the same flux is resolved. Unobserved
+    sources get NaN everywhere but ``observed``; observed but unmatched ones get
+    ``has_match = 0`` and NaN ratios.
     """
     tag = f"_{other_freq}"
     observed = inside_footprint(source["ra_core"], source["dec_core"], other_header)
@@ -231,6 +245,9 @@ def cross_frequency_features(
         out.loc[labels, "axis_ratio_ratio" + tag] = (cp["b_min"] / cp["b_maj"]).to_numpy(float) / (
             own["b_min"] / own["b_maj"]
         ).to_numpy(float)
+        measured = own_features(cp)
+        for name in COUNTERPART_MEASUREMENTS:
+            out.loc[labels, name + tag] = measured[name].to_numpy(float)
     return out
 
 
@@ -276,6 +293,12 @@ def match_radius_arcsec(
     return radius_beams * (_larger_beam_major_deg(header_a, header_b) * 3600.0)
 
 
+def beam_ratio(header_a: fits.Header, header_b: fits.Header) -> float:
+    """The larger of two restoring beams' major axes over the smaller one's."""
+    majors = beam_from_header(header_a)[0], beam_from_header(header_b)[0]
+    return max(majors) / min(majors)
+
+
 def _larger_beam_major_deg(header_a: fits.Header, header_b: fits.Header) -> float:
     """The larger of two restoring beams' major axes (degrees), read by
     :func:`sdc1.beam.beam_from_header`.
@@ -291,6 +314,7 @@ def build_feature_table(
     headers: dict[int, fits.Header],
     radius_beams: float = 0.5,
     images: dict[int, str | os.PathLike] | None = None,
+    forced_max_beam_ratio: float = FORCED_MAX_BEAM_RATIO,
 ) -> pd.DataFrame:
     """One row per source per frequency: own features and each other frequency's counterpart's.
 
@@ -306,6 +330,11 @@ def build_feature_table(
         Frequency -> path of the image the catalogue was measured on. With them,
         every source also gets forced photometry in every other image
         (:func:`forced_features`); without, those columns are missing (NaN).
+    forced_max_beam_ratio : float
+        Forced photometry only between images whose restoring beams differ by at
+        most this factor (:func:`beam_ratio`); other pairs get missing forced
+        columns. Smoothed to the 560 MHz beam, the 9200 MHz image's noise per beam
+        grows about twentyfold and its readings of faint sources are noise.
 
     Returns
     -------
@@ -361,7 +390,10 @@ def build_feature_table(
                     headers[other_freq],
                     radius,
                 )
-                if images is not None:
+                if (
+                    images is not None
+                    and beam_ratio(headers[freq], headers[other_freq]) <= forced_max_beam_ratio
+                ):
                     beam = common_beam_arcsec(headers[freq], headers[other_freq])
                     forced = forced_features(
                         reading(catalogue, freq, freq, beam),

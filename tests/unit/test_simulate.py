@@ -119,7 +119,8 @@ def test_preset_cutouts_straddle_training_areas_and_overlap() -> None:
             & (dec > lim["dec_min"])
             & (dec < lim["dec_max"])
         )
-        assert 0.2 < inside.mean() < 0.8, (f, inside.mean())
+        # Labels and scoring area in each; the 9200 MHz square is wider than its training area.
+        assert 0.1 < inside.mean() < 0.8, (f, inside.mean())
         boxes[f] = (ra.min(), ra.max(), dec.min(), dec.max())
     ra_lo = max(b[0] for b in boxes.values())
     ra_hi = min(b[1] for b in boxes.values())

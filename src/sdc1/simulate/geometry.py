@@ -51,9 +51,11 @@ TRAIN_LIM: dict[int, dict[str, float]] = {
 #: Cutout side (pixels) per preset and frequency: 'small' runs the whole DAG in minutes.
 #: Its 560 and 1400 MHz cutouts cover the same 10.3' square of sky (pixels scale as
 #: 1/frequency), so every source has a counterpart measurement at the other frequency;
-#: covering that sky at 9200 MHz would take 17000^2 pixels, so 9200 MHz gets a corner.
+#: covering that sky at 9200 MHz would take 17000^2 pixels, so 9200 MHz gets a 5' square
+#: at the field's eastern edge, on its centre row: the part nearest the 9200 MHz primary
+#: beam's centre (a few dozen detections, most with 560 and 1400 MHz counterparts).
 PRESET_SIZES: dict[str, dict[int, int]] = {
-    "small": {560: 1024, 1400: 2560, 9200: 1280},
+    "small": {560: 1024, 1400: 2560, 9200: 8192},
     "medium": {560: 4096, 1400: 4096, 9200: 4096},
     "full": {560: FULL_SIZE_PX, 1400: FULL_SIZE_PX, 9200: FULL_SIZE_PX},
 }
@@ -182,19 +184,20 @@ def training_area_pixels(freq: int) -> tuple[float, float, float, float]:
 def preset_cutout(freq: int, size_px: int) -> Cutout:
     """Return the square cutout of side ``size_px`` used by the synthetic dataset at ``freq``.
 
-    The cutout's centre row lies on the training area's southern edge (Dec -29.94), so
+    The cutout's centre row lies on the training areas' southern edge (Dec -29.94), so
     about half of the cutout is training area (labels) and half scoring area. Its
-    eastern edge sits on RA 0 (the training area's eastern edge) when the cutout is
-    narrower than the training area, otherwise it is centred on the training area in
-    RA. All frequencies thereby share the sky around (RA 0, Dec -29.94), so the three
-    cutouts overlap and counterparts exist at every frequency. ``size_px`` equal to
-    32768 gives the whole grid.
+    eastern edge sits on RA 0 (the training areas' common eastern edge) when the
+    cutout is narrower on the sky than the widest (560 MHz) training area, otherwise
+    it is centred on its training area in RA. All frequencies thereby share the sky
+    around (RA 0, Dec -29.94), so the three cutouts overlap and counterparts exist at
+    every frequency. ``size_px`` equal to 32768 gives the whole grid.
     """
     size_px = int(size_px)
     if size_px >= FULL_SIZE_PX:
         return Cutout(freq, 0, 0, FULL_SIZE_PX, FULL_SIZE_PX)
     x_lo, x_hi, y_lo, _ = training_area_pixels(freq)
-    if size_px <= x_hi - x_lo:
+    lo_560, hi_560, _, _ = training_area_pixels(560)
+    if size_px <= (hi_560 - lo_560) * freq / 560.0:
         x0 = int(np.floor(x_lo))
     else:
         x0 = int(round(0.5 * (x_lo + x_hi) - size_px / 2))

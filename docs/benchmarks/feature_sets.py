@@ -1,0 +1,191 @@
+"""What each group of classifier features is worth, side by side in one run.
+
+    python docs/benchmarks/feature_sets.py [RUN_FOLDER] [--seeds 3]
+
+For each scored dataset of a finished run (the synthetic default at 560 and
+1400 MHz, the real cutout at 560 MHz), retrains the workflow's classifier from
+the run's catalogues, once per feature set and seed, exactly as the ``train``
+rule does, and judges each on the sources the ``score`` rule judges
+(``training_options.judge``). The feature sets:
+
+- the workflow's (``feature_columns(..., "multi")``);
+- without the counterparts' compactness (``peak_to_total``, ``dc_maj``,
+  ``n_gaussians`` of the other frequencies' counterparts);
+- without the 9200 MHz image;
+- with forced photometry of the 9200 MHz image too (the feature table rebuilt
+  with ``forced_max_beam_ratio`` unlimited);
+- with the Gaussian-list morphology of the tags (component separation, flux
+  ratio, brightest share, centroid offset) added.
+
+Prints macro F1 (median and range over seeds), writes
+``docs/benchmarks/feature_sets.json`` and the table between the
+``feature-sets`` markers of docs/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+from astropy.io import fits
+
+# Sibling modules: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import write_block
+from training_options import judge, load_table
+
+from sdc1.classify import ClassifierSettings
+from sdc1.features import COUNTERPART_MEASUREMENTS, build_feature_table, feature_columns
+from sdc1.io import read_table
+
+REPO = Path(__file__).resolve().parents[2]
+MARKER = "feature-sets"
+
+#: The Gaussian-list measurements of the morphology tags (catalogue columns).
+MORPHOLOGY = (
+    "max_separation_beams",
+    "component_flux_ratio",
+    "brightest_share",
+    "centroid_offset_beams",
+)
+
+#: (dataset, frequency) pairs judged.
+CASES: tuple[tuple[str, int], ...] = (
+    ("synthetic", 560),
+    ("synthetic", 1400),
+    ("sdc1_cutout", 560),
+)
+
+
+def without_compactness(columns: list[str], freq: int) -> list[str]:
+    """``columns`` less the other frequencies' counterparts' compactness."""
+    drop = {
+        f"{name}_{f}" for name in COUNTERPART_MEASUREMENTS for f in (560, 1400, 9200) if f != freq
+    }
+    return [c for c in columns if c not in drop]
+
+
+def forced_9200_table(
+    run: Path, dataset: str, table: pd.DataFrame, freq: int
+) -> pd.DataFrame | None:
+    """``table`` with the feature columns of a feature table that reads the 9200 MHz image too."""
+    results = run / "results" / dataset
+    freqs = [f for f in (560, 1400, 9200) if (results / "catalogues" / f"{f}mhz.csv").exists()]
+    if 9200 not in freqs:
+        return None
+    images = {f: results / "pbcor" / f"{f}mhz.fits" for f in freqs}
+    features = build_feature_table(
+        {f: read_table(results / "catalogues" / f"{f}mhz.csv") for f in freqs},
+        {f: fits.getheader(p) for f, p in images.items()},
+        radius_beams=yaml.safe_load((run / "config" / "config.yaml").read_text())["features"][
+            "match_radius_beams"
+        ],
+        images=images,
+        forced_max_beam_ratio=np.inf,
+    )
+    features = features[features["freq"] == freq]
+    labels = table[["id", "true_class", "in_training_area"]]
+    return features.merge(labels, on="id", validate="1:1")
+
+
+def with_morphology(run: Path, dataset: str, table: pd.DataFrame, freq: int) -> pd.DataFrame:
+    """``table`` with the catalogue's Gaussian-list morphology columns joined on ``id``."""
+    catalogue = read_table(run / "results" / dataset / "catalogues" / f"{freq}mhz.csv")
+    return table.merge(catalogue[["id", *MORPHOLOGY]], on="id", validate="1:1")
+
+
+def variants(
+    run: Path, dataset: str, table: pd.DataFrame, freq: int
+) -> dict[str, Callable[[], tuple[pd.DataFrame, list[str]] | None]]:
+    """Feature set name -> a function giving its table and columns (None: not in this run)."""
+    multi = feature_columns(table, freq, "multi")
+    # Another frequency observed any of these sources: the cross-frequency sets apply.
+    cross = any(
+        f"observed_{f}" in table and (table[f"observed_{f}"] > 0).any()
+        for f in (560, 1400, 9200)
+        if f != freq
+    )
+
+    def forced() -> tuple[pd.DataFrame, list[str]] | None:
+        rebuilt = forced_9200_table(run, dataset, table, freq)
+        return None if rebuilt is None else (rebuilt, feature_columns(rebuilt, freq, "multi"))
+
+    def morphology() -> tuple[pd.DataFrame, list[str]]:
+        return with_morphology(run, dataset, table, freq), multi + list(MORPHOLOGY)
+
+    out: dict[str, Callable[[], tuple[pd.DataFrame, list[str]] | None]] = {
+        "the workflow's": lambda: (table, multi)
+    }
+    if cross:
+        out["without the counterparts' compactness"] = lambda: (
+            table,
+            without_compactness(multi, freq),
+        )
+        out["without 9200 MHz"] = lambda: (table, [c for c in multi if not c.endswith("_9200")])
+        out["with forced photometry of 9200 MHz"] = forced
+    out["with the Gaussian-list morphology"] = morphology
+    return out
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """The side-by-side table of the record."""
+    lines = [
+        "| case | feature set | features | macro F1: median (range) |",
+        "|---|---|---|---|",
+    ]
+    for case, sets in record["cases"].items():
+        for name, entry in sets.items():
+            f1 = [r["macro_f1"] for r in entry["runs"]]
+            lines.append(
+                f"| {case} | {name} | {entry['n_features']} "
+                f"| {np.median(f1):.3f} ({min(f1):.3f}-{max(f1):.3f}) |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
+    parser.add_argument("--seeds", type=int, default=3, help="forest seeds per feature set")
+    parser.add_argument("--results-md", default=REPO / "docs" / "results.md", type=Path)
+    parser.add_argument(
+        "--out", default=REPO / "docs" / "benchmarks" / "feature_sets.json", type=Path
+    )
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    config = yaml.safe_load((args.run / "config" / "config.yaml").read_text())
+    base = ClassifierSettings(**config["classifier"])
+    record: dict[str, Any] = {"seeds": args.seeds, "cases": {}}
+    for dataset, freq in CASES:
+        table = load_table(args.run, dataset, freq)
+        if table is None:
+            print(f"{dataset} {freq} MHz: no labels in this run, skipped")
+            continue
+        case = f"{dataset} {freq} MHz"
+        record["cases"][case] = {}
+        for name, make in variants(args.run, dataset, table, freq).items():
+            made = make()
+            if made is None:
+                print(f"{case}: {name} skipped: not in this run")
+                continue
+            variant_table, columns = made
+            runs = []
+            for seed in range(base.seed, base.seed + args.seeds):
+                settings = dataclasses.replace(base, seed=seed)
+                runs.append(judge(variant_table, freq, settings, columns))
+                print(case, name, seed, round(runs[-1]["macro_f1"], 3), flush=True)
+            record["cases"][case][name] = {"n_features": len(columns), "runs": runs}
+    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    text = markdown(record)
+    print(text)
+    write_block(args.results_md, MARKER, text)
+
+
+if __name__ == "__main__":
+    main()
