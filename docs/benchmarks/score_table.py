@@ -5,7 +5,9 @@
 Reads ``results/<dataset>/scores/*.json`` and ``results/<dataset>/catalogues/*.csv``,
 prints a markdown table (detections, false detections beside the predicted count,
 SDC score, macro F1 beside its baselines, per-class F1 with support, ECE) and
-rewrites the block between the ``score-table:<dataset>`` markers of docs/results.md.
+rewrites the block between the ``score-table:<dataset>`` markers of docs/results.md;
+and the same for macro F1 at each S/N floor (``classification.by_snr``) between the
+``by-snr:<dataset>`` markers.
 """
 
 from __future__ import annotations
@@ -75,6 +77,47 @@ def table(run: Path, dataset: str) -> str:
     return "\n".join(lines)
 
 
+def _score_files(run: Path, dataset: str) -> list[tuple[int, dict[str, Any]]]:
+    paths = (run / "results" / dataset / "scores").glob("*mhz.json")
+    files = [(int(p.name.split("mhz")[0]), json.loads(p.read_text())) for p in paths]
+    return sorted(files, key=lambda item: item[0])
+
+
+def snr_table(run: Path, dataset: str) -> str:
+    """Macro F1 of the multi- and single-frequency forests at each S/N floor, with supports."""
+    scored = [
+        (freq, scores)
+        for freq, scores in _score_files(run, dataset)
+        if scores["classification"].get("by_snr")
+        and scores["classification"].get("fallback") is None
+    ]
+    if not scored:
+        return "(no frequency of this run has a classifier)"
+    floors = [b["min_snr"] for b in scored[0][1]["classification"]["by_snr"]]
+    lines = [
+        "| MHz | all matched | " + " | ".join(f"S/N >= {f:g}" for f in floors) + " |",
+        "|---|---|" + "---|" * len(floors),
+    ]
+    for freq, scores in scored:
+        classification = scores["classification"]
+        single = scores["baselines"]["single_frequency"]["macro_f1"]
+        per_class = classification["per_class"]
+        f1 = [f"{_f1(classification['macro_f1'])} / {_f1(single)}"]
+        counts = [
+            f"{classification['n_sources']} ({per_class['ss_agn']['support']}, "
+            f"{per_class['fs_agn']['support']})"
+        ]
+        for entry in classification["by_snr"]:
+            f1.append(
+                f"{_f1(entry['multi']['macro_f1'])} / {_f1(entry['single_frequency']['macro_f1'])}"
+            )
+            support = entry["support"]
+            counts.append(f"{entry['n_sources']} ({support['ss_agn']}, {support['fs_agn']})")
+        lines.append(f"| {freq}: multi-frequency / single-frequency | " + " | ".join(f1) + " |")
+        lines.append(f"| {freq}: sources (SS-AGN, FS-AGN) | " + " | ".join(counts) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
@@ -84,6 +127,9 @@ def main() -> None:
     text = table(args.run, args.dataset)
     print(text)
     write_block(args.results_md, f"score-table:{args.dataset}", text)
+    text = snr_table(args.run, args.dataset)
+    print(text)
+    write_block(args.results_md, f"by-snr:{args.dataset}", text)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ One real run (module fixture) on a small two-frequency synthetic sky given as a
 `files` dataset: 320x320 px at 560 and 1400 MHz, so that the whole DAG (PyBDSF,
 classifier, ska-sdc) takes about a minute on 2 cores and still yields 15 report
 figures (7 per frequency and the spectral-index figure). The synthetic default
-(3 x 1280^2 px) takes over 5 minutes; the small real cutout has one frequency,
+(1024^2, 2560^2 and 8192^2 px) takes about 20 minutes; the small real cutout has one frequency,
 so only 7 figures.
 
 The report is a single HTML file whose page is built by JavaScript, so it is
