@@ -24,7 +24,6 @@ Prints macro F1 (median and range over seeds), writes
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
@@ -38,9 +37,8 @@ from astropy.io import fits
 
 # Sibling modules: the scripts run as `python docs/benchmarks/<script>.py`.
 from results_block import write_block
-from training_options import judge, load_table
+from training_options import benchmark_arguments, judge, labelled_cases, run_settings
 
-from sdc1.classify import ClassifierSettings
 from sdc1.features import COUNTERPART_MEASUREMENTS, build_feature_table, feature_columns
 from sdc1.io import read_table
 
@@ -150,24 +148,11 @@ def markdown(record: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
-    parser.add_argument("--seeds", type=int, default=3, help="forest seeds per feature set")
-    parser.add_argument("--results-md", default=REPO / "docs" / "results.md", type=Path)
-    parser.add_argument(
-        "--out", default=REPO / "docs" / "benchmarks" / "feature_sets.json", type=Path
-    )
-    args = parser.parse_args()
+    args = benchmark_arguments(__doc__, "feature_sets.json", seeds=3)
     logging.disable(logging.INFO)
-    config = yaml.safe_load((args.run / "config" / "config.yaml").read_text())
-    base = ClassifierSettings(**config["classifier"])
+    base = run_settings(args.run)
     record: dict[str, Any] = {"seeds": args.seeds, "cases": {}}
-    for dataset, freq in CASES:
-        table = load_table(args.run, dataset, freq)
-        if table is None:
-            print(f"{dataset} {freq} MHz: no labels in this run, skipped")
-            continue
-        case = f"{dataset} {freq} MHz"
+    for case, dataset, freq, table in labelled_cases(args.run, CASES):
         record["cases"][case] = {}
         for name, make in variants(args.run, dataset, table, freq).items():
             made = make()

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,34 @@ def load_table(run: Path, dataset: str, freq: int) -> pd.DataFrame | None:
     features = pd.read_parquet(results / "features.parquet")
     labels = pd.read_parquet(labels_path)
     return features[features["freq"] == freq].merge(labels, on="id", validate="1:1")
+
+
+def benchmark_arguments(doc: str, json_name: str, seeds: int) -> argparse.Namespace:
+    """The command line of a benchmark that retrains classifiers from a run's tables."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
+    parser.add_argument("--seeds", type=int, default=seeds, help="forest seeds per case")
+    parser.add_argument("--results-md", default=REPO / "docs" / "results.md", type=Path)
+    parser.add_argument("--out", default=REPO / "docs" / "benchmarks" / json_name, type=Path)
+    return parser.parse_args()
+
+
+def labelled_cases(
+    run: Path, cases: tuple[tuple[str, int], ...]
+) -> Iterator[tuple[str, str, int, pd.DataFrame]]:
+    """``(case name, dataset, frequency, train table)`` of each case the run has labels for."""
+    for dataset, freq in cases:
+        table = load_table(run, dataset, freq)
+        if table is None:
+            print(f"{dataset} {freq} MHz: no labels in this run, skipped")
+            continue
+        yield f"{dataset} {freq} MHz", dataset, freq, table
+
+
+def run_settings(run: Path) -> ClassifierSettings:
+    """The run's ``config.classifier``."""
+    config = yaml.safe_load((run / "config" / "config.yaml").read_text())
+    return ClassifierSettings(**config["classifier"])
 
 
 def judge(
@@ -136,24 +164,11 @@ def markdown(record: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", nargs="?", default=".", type=Path, help="folder of the run")
-    parser.add_argument("--seeds", type=int, default=2, help="forest seeds per option")
-    parser.add_argument("--results-md", default=REPO / "docs" / "results.md", type=Path)
-    parser.add_argument(
-        "--out", default=REPO / "docs" / "benchmarks" / "training_options.json", type=Path
-    )
-    args = parser.parse_args()
+    args = benchmark_arguments(__doc__, "training_options.json", seeds=2)
     logging.disable(logging.INFO)
-    config = yaml.safe_load((args.run / "config" / "config.yaml").read_text())
-    base = ClassifierSettings(**config["classifier"])
+    base = run_settings(args.run)
     record: dict[str, Any] = {"seeds": args.seeds, "cases": {}}
-    for dataset, freq in CASES:
-        table = load_table(args.run, dataset, freq)
-        if table is None:
-            print(f"{dataset} {freq} MHz: no labels in this run, skipped")
-            continue
-        case = f"{dataset} {freq} MHz"
+    for case, _, freq, table in labelled_cases(args.run, CASES):
         record["cases"][case] = {}
         for name, overrides in OPTIONS.items():
             if overrides.get("importance_weights") and table["in_training_area"].all():
