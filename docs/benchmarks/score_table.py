@@ -84,7 +84,8 @@ def _score_files(run: Path, dataset: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def snr_table(run: Path, dataset: str) -> str:
-    """Macro F1 of the multi- and single-frequency forests at each S/N floor, with supports."""
+    """Macro F1 of the configured feature set's forest (``multi`` by default) and the
+    single-frequency one at each S/N floor, with supports."""
     scored = [
         (freq, scores)
         for freq, scores in _score_files(run, dataset)
@@ -100,6 +101,9 @@ def snr_table(run: Path, dataset: str) -> str:
     ]
     for freq, scores in scored:
         classification = scores["classification"]
+        # The by-S/N entries are named after the configured feature set (classifier.features).
+        feature_set = classification["feature_set"]
+        label = "multi-frequency" if feature_set == "multi" else f"{feature_set} features"
         single = scores["baselines"]["single_frequency"]["macro_f1"]
         per_class = classification["per_class"]
         f1 = [f"{_f1(classification['macro_f1'])} / {_f1(single)}"]
@@ -109,11 +113,12 @@ def snr_table(run: Path, dataset: str) -> str:
         ]
         for entry in classification["by_snr"]:
             f1.append(
-                f"{_f1(entry['multi']['macro_f1'])} / {_f1(entry['single_frequency']['macro_f1'])}"
+                f"{_f1(entry[feature_set]['macro_f1'])} / "
+                f"{_f1(entry['single_frequency']['macro_f1'])}"
             )
             support = entry["support"]
             counts.append(f"{entry['n_sources']} ({support['ss_agn']}, {support['fs_agn']})")
-        lines.append(f"| {freq}: multi-frequency / single-frequency | " + " | ".join(f1) + " |")
+        lines.append(f"| {freq}: {label} / single-frequency | " + " | ".join(f1) + " |")
         lines.append(f"| {freq}: sources (SS-AGN, FS-AGN) | " + " | ".join(counts) + " |")
     return "\n".join(lines)
 
