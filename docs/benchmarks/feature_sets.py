@@ -25,7 +25,6 @@ Prints macro F1 (median and range over seeds), writes
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from pathlib import Path
 from typing import Any, Callable
@@ -36,7 +35,7 @@ import yaml
 from astropy.io import fits
 
 # Sibling modules: the scripts run as `python docs/benchmarks/<script>.py`.
-from results_block import write_block
+from results_block import publish
 from training_options import benchmark_arguments, judge, labelled_cases, run_settings
 
 from sdc1.features import COUNTERPART_MEASUREMENTS, build_feature_table, feature_columns
@@ -166,10 +165,7 @@ def main() -> None:
                 runs.append(judge(variant_table, freq, settings, columns))
                 print(case, name, seed, round(runs[-1]["macro_f1"], 3), flush=True)
             record["cases"][case][name] = {"n_features": len(columns), "runs": runs}
-    args.out.write_text(json.dumps(record, indent=1) + "\n")
-    text = markdown(record)
-    print(text)
-    write_block(args.results_md, MARKER, text)
+    publish(record, markdown(record), args.out, args.results_md, MARKER)
 
 
 if __name__ == "__main__":

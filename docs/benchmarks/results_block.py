@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 
 def write_block(results_md: Path, marker: str, text: str) -> bool:
@@ -22,3 +24,11 @@ def write_block(results_md: Path, marker: str, text: str) -> bool:
         return False
     results_md.write_text(pattern.sub(lambda _: block, document))
     return True
+
+
+def publish(record: Any, text: str, out: Path, results_md: Path, marker: str) -> None:
+    """Write a benchmark's ``record`` as JSON to ``out``, print its table ``text`` and put it
+    between the ``marker`` comments of ``results_md``."""
+    out.write_text(json.dumps(record, indent=1) + "\n")
+    print(text)
+    write_block(results_md, marker, text)

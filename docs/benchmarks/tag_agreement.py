@@ -26,7 +26,7 @@ import yaml
 from astropy.io import fits
 
 # A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
-from results_block import write_block
+from results_block import publish
 
 from sdc1.beam import beam_arcsec_from_header
 from sdc1.classify import (
@@ -136,10 +136,7 @@ def main() -> None:
             print(f"{dataset} {freq} MHz: not scored in this run, skipped")
             continue
         record[f"{dataset} {freq} MHz"] = case_record(args.run, dataset, freq, config)
-    args.out.write_text(json.dumps(record, indent=1) + "\n")
-    text = markdown(record)
-    print(text)
-    write_block(args.results_md, MARKER, text)
+    publish(record, markdown(record), args.out, args.results_md, MARKER)
 
 
 if __name__ == "__main__":

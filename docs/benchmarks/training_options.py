@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import logging
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ import pandas as pd
 import yaml
 
 # A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
-from results_block import write_block
+from results_block import publish
 
 from sdc1.class_counts import population_counts
 from sdc1.classify import (
@@ -180,10 +179,7 @@ def main() -> None:
                 runs.append(judge(table, freq, settings))
                 print(case, name, seed, runs[-1], flush=True)
             record["cases"][case][name] = runs
-    args.out.write_text(json.dumps(record, indent=1) + "\n")
-    text = markdown(record)
-    print(text)
-    write_block(args.results_md, MARKER, text)
+    publish(record, markdown(record), args.out, args.results_md, MARKER)
 
 
 if __name__ == "__main__":
