@@ -53,6 +53,7 @@ bench-classification: install
 	$(BIN)/python docs/benchmarks/tag_agreement.py $(or $(RUN),.)
 	$(BIN)/python docs/benchmarks/training_options.py $(or $(RUN),.) --seeds 3
 	$(BIN)/python docs/benchmarks/feature_sets.py $(or $(RUN),.) --seeds 3
+	$(BIN)/python docs/benchmarks/measurement_ceiling.py $(or $(RUN),.)
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json --results-md docs/results.md

@@ -15,7 +15,11 @@ rule does, and judges each on the sources the ``score`` rule judges
 - with forced photometry of the 9200 MHz image too (the feature table rebuilt
   with ``forced_max_beam_ratio`` unlimited);
 - with the Gaussian-list morphology of the tags (component separation, flux
-  ratio, brightest share, centroid offset) added.
+  ratio, brightest share, centroid offset) added;
+- with multi-scale readings of the source's own image: its brightness smoothed
+  to 2.5, 5, 10 and 20 times its restoring beam, over that smoothed to 1.25
+  times it (:func:`sdc1.photometry.beam_matched_brightness`), and over its
+  catalogued flux. Extended emission too faint to be fitted raises them.
 
 Prints macro F1 (median and range over seeds), writes
 ``docs/benchmarks/feature_sets.json`` and the table between the
@@ -38,8 +42,15 @@ from astropy.io import fits
 from results_block import publish
 from training_options import benchmark_arguments, judge, labelled_cases, run_settings
 
-from sdc1.features import COUNTERPART_MEASUREMENTS, build_feature_table, feature_columns
+from sdc1.beam import beam_from_header
+from sdc1.features import (
+    COMMON_BEAM_FACTOR,
+    COUNTERPART_MEASUREMENTS,
+    build_feature_table,
+    feature_columns,
+)
 from sdc1.io import read_table
+from sdc1.photometry import beam_matched_brightness
 
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "feature-sets"
@@ -51,6 +62,9 @@ MORPHOLOGY = (
     "brightest_share",
     "centroid_offset_beams",
 )
+
+#: Multiples of the restoring beam of the multi-scale readings.
+READING_SCALES: tuple[float, ...] = (2.5, 5.0, 10.0, 20.0)
 
 #: (dataset, frequency) pairs judged.
 CASES: tuple[tuple[str, int], ...] = (
@@ -97,6 +111,27 @@ def with_morphology(run: Path, dataset: str, table: pd.DataFrame, freq: int) -> 
     return table.merge(catalogue[["id", *MORPHOLOGY]], on="id", validate="1:1")
 
 
+def with_multiscale(
+    run: Path, dataset: str, table: pd.DataFrame, freq: int
+) -> tuple[pd.DataFrame, list[str]]:
+    """``table`` with multi-scale readings of each source's own image, and their columns."""
+    image = run / "results" / dataset / "pbcor" / f"{freq}mhz.fits"
+    # The major axis: a smoothed beam must contain the restoring beam.
+    beam = beam_from_header(fits.getheader(image), image)[0] * 3600.0
+    ra, dec = table["ra_core"].to_numpy(float), table["dec_core"].to_numpy(float)
+    base = beam_matched_brightness(image, ra, dec, COMMON_BEAM_FACTOR * beam)
+    flux = 10.0 ** table["log_flux"].to_numpy(float)
+    out = table.copy()
+    columns = []
+    for scale in READING_SCALES:
+        reading = beam_matched_brightness(image, ra, dec, scale * beam)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"reading_ratio_{scale:g}"] = np.where(base > 0, reading / base, np.nan)
+            out[f"reading_over_flux_{scale:g}"] = reading / flux
+        columns += [f"reading_ratio_{scale:g}", f"reading_over_flux_{scale:g}"]
+    return out, columns
+
+
 def variants(
     run: Path, dataset: str, table: pd.DataFrame, freq: int
 ) -> dict[str, Callable[[], tuple[pd.DataFrame, list[str]] | None]]:
@@ -127,6 +162,12 @@ def variants(
         out["without 9200 MHz"] = lambda: (table, [c for c in multi if not c.endswith("_9200")])
         out["with forced photometry of 9200 MHz"] = forced
     out["with the Gaussian-list morphology"] = morphology
+
+    def multiscale() -> tuple[pd.DataFrame, list[str]]:
+        extended, columns = with_multiscale(run, dataset, table, freq)
+        return extended, multi + columns
+
+    out["with multi-scale readings of its own image"] = multiscale
     return out
 
 

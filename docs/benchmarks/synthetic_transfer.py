@@ -1,0 +1,140 @@
+"""Does the synthetic sky teach the real one? The real cutout classified with and without the
+synthetic sky's labelled sources in the training set.
+
+    python docs/benchmarks/synthetic_transfer.py [RUN_FOLDER] [--seeds 2]
+
+The real 560 MHz cutout has 37 labelled sources of each AGN class; the synthetic
+default's 560 MHz image has about as many again, from a sky drawn from SDC1's
+populations and rendered to look like the cutout. For each forest seed the
+cutout's matched sources are classified out-of-fold by sky blocks
+(:func:`sdc1.classify.spatial_groups`), each fold by a forest trained on the
+single-frequency features (the cutout has one frequency) of
+- the cutout's other folds (the workflow's way);
+- the cutout's other folds and every matched synthetic 560 MHz source;
+- the synthetic sources alone.
+The synthetic labels come from another sky, so none of them is judged. The
+decision weights of each fold are tuned on the other folds' out-of-fold
+probabilities (:func:`sdc1.classify.macro_f1_weights`). Writes
+``docs/benchmarks/synthetic_transfer.json`` and the table between the
+``synthetic-transfer`` markers of docs/results.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Sibling modules: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import publish
+from training_options import benchmark_arguments, load_table, run_settings
+
+from sdc1.classify import (
+    ClassifierSettings,
+    class_probabilities,
+    classification_metrics,
+    fit_classifier,
+    group_folds,
+    macro_f1_weights,
+    predict_classes,
+    spatial_groups,
+)
+from sdc1.features import feature_columns
+
+MARKER = "synthetic-transfer"
+
+#: Training sets compared: name -> (the cutout's other folds, the synthetic sources).
+TRAINING_SETS: dict[str, tuple[bool, bool]] = {
+    "the cutout's other folds": (True, False),
+    "the cutout's other folds + the synthetic sky": (True, True),
+    "the synthetic sky alone": (False, True),
+}
+
+
+def matched(table: pd.DataFrame) -> pd.DataFrame:
+    """The labelled rows of a train table."""
+    return table[table["true_class"].notna()].reset_index(drop=True)
+
+
+def judge_cutout(
+    cutout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    columns: list[str],
+    settings: ClassifierSettings,
+    use: tuple[bool, bool],
+) -> dict[str, Any]:
+    """Macro F1 of the cutout's sources, out-of-fold, trained on the ``use``d sets."""
+    labels = cutout["true_class"].to_numpy(int)
+    folds = group_folds(
+        spatial_groups(cutout["ra_core"], cutout["dec_core"], settings.n_folds), settings.n_folds
+    )
+    probs = np.zeros((len(cutout), 3))
+    for fold in range(folds.max() + 1):
+        test = folds == fold
+        parts = [cutout[~test]] if use[0] else []
+        parts += [synthetic] if use[1] else []
+        train = pd.concat(parts)
+        model = fit_classifier(
+            train[columns], train["true_class"].to_numpy(int), settings, n_jobs=2
+        )
+        probs[test] = class_probabilities(model, cutout.loc[test, columns])
+    hard = np.zeros(len(cutout), dtype=int)
+    for fold in range(folds.max() + 1):
+        test = folds == fold
+        weights = macro_f1_weights(probs[~test], labels[~test])
+        hard[test] = predict_classes(probs[test], weights)
+    metrics = classification_metrics(labels, hard, probs)
+    return {
+        "macro_f1": metrics["macro_f1"],
+        "f1": {name: metrics["per_class"][name]["f1"] for name in ("ss_agn", "fs_agn", "sfg")},
+    }
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """The side-by-side table of the record."""
+    lines = [
+        f"| trained on (cutout: {record['n_cutout']} matched, synthetic: "
+        f"{record['n_synthetic']}) | macro F1: median (range) | F1 SS-AGN / FS-AGN (median) |",
+        "|---|---|---|",
+    ]
+    for name, runs in record["training_sets"].items():
+        f1 = [r["macro_f1"] for r in runs]
+        ss = np.median([r["f1"]["ss_agn"] for r in runs])
+        fs = np.median([r["f1"]["fs_agn"] for r in runs])
+        lines.append(
+            f"| {name} | {np.median(f1):.3f} ({min(f1):.3f}-{max(f1):.3f}) | {ss:.2f} / {fs:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = benchmark_arguments(__doc__, "synthetic_transfer.json", seeds=2)
+    logging.disable(logging.INFO)
+    base = run_settings(args.run)
+    cutout_table = load_table(args.run, "sdc1_cutout", 560)
+    synthetic_table = load_table(args.run, "synthetic", 560)
+    if cutout_table is None or synthetic_table is None:
+        raise SystemExit("needs a run of the real cutout and of the synthetic default")
+    cutout, synthetic = matched(cutout_table), matched(synthetic_table)
+    columns = feature_columns(cutout, 560, "single")
+    record: dict[str, Any] = {
+        "seeds": args.seeds,
+        "n_cutout": len(cutout),
+        "n_synthetic": len(synthetic),
+        "training_sets": {},
+    }
+    for name, use in TRAINING_SETS.items():
+        runs = []
+        for seed in range(base.seed, base.seed + args.seeds):
+            settings = dataclasses.replace(base, seed=seed)
+            runs.append(judge_cutout(cutout, synthetic, columns, settings, use))
+            print(name, seed, round(runs[-1]["macro_f1"], 3), flush=True)
+        record["training_sets"][name] = runs
+    publish(record, markdown(record), args.out, args.results_md, MARKER)
+
+
+if __name__ == "__main__":
+    main()
