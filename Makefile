@@ -48,12 +48,13 @@ bench-tables: install
 	$(BIN)/python docs/benchmarks/score_table.py $(or $(RUN),.) --dataset synthetic
 	$(BIN)/python docs/benchmarks/score_table.py $(or $(RUN),.) --dataset sdc1_cutout
 
-# Needs a run of the synthetic default and of the real cutout; about 40 min on 2 cores.
+# Needs a run of the synthetic default and of the real cutout; about 90 min on 2 cores.
 bench-classification: install
 	$(BIN)/python docs/benchmarks/tag_agreement.py $(or $(RUN),.)
 	$(BIN)/python docs/benchmarks/training_options.py $(or $(RUN),.) --seeds 3
 	$(BIN)/python docs/benchmarks/feature_sets.py $(or $(RUN),.) --seeds 3
 	$(BIN)/python docs/benchmarks/measurement_ceiling.py $(or $(RUN),.)
+	$(BIN)/python docs/benchmarks/synthetic_transfer.py $(or $(RUN),.)
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json --results-md docs/results.md
