@@ -8,12 +8,17 @@ For each scored dataset of a finished run (the synthetic default at 560 and
 the truth (as the ``label`` rule matches them, :func:`sdc1.match.match_to_truth`)
 and trains the workflow's calibrated forest on them three times: on the
 workflow's measured features, on their truth matches' true flux, sizes and core
-fraction, and on true flux and sizes only. All three are judged the same way:
-out-of-fold by sky blocks, with nested decision weights
+fraction, and on true flux and sizes only. The truth's sizes follow a different
+convention per class (largest angular size, Gaussian FWHM, exponential scale
+length, flagged by ``size``), so they are first turned into Gaussian FWHM as
+ska-sdc does (:func:`sdc1.simulate.population.fwhm_factor`) and the flag is not
+a feature. The truth's core fraction is a physical property, but note that it
+is 0 for every SFG. All three are judged the same way: out-of-fold by sky
+blocks, with nested decision weights
 (:func:`sdc1.classify.nested_decision_weights`), over all matched sources (not
 only those outside the training area: this compares feature sets, it is not the
-workflow's figure). Also prints the median true and measured major axes of each
-class. Writes ``docs/benchmarks/measurement_ceiling.json`` and the table between
+workflow's figure). Also prints the median true (FWHM) and measured major axes
+of each class. Writes ``docs/benchmarks/measurement_ceiling.json`` and the table between
 the ``measurement-ceiling`` markers of docs/results.md.
 """
 
@@ -45,6 +50,7 @@ from sdc1.classify import (
 from sdc1.features import feature_columns
 from sdc1.io import read_sdc1_catalogue, read_table
 from sdc1.match import match_to_truth
+from sdc1.simulate.population import fwhm_factor
 
 MARKER = "measurement-ceiling"
 
@@ -58,14 +64,8 @@ CASES: tuple[tuple[str, int], ...] = (
 #: The truth's properties (columns suffixed ``_t`` by :func:`match_to_truth`) of each
 #: true-feature set.
 TRUE_SETS: dict[str, tuple[str, ...]] = {
-    "true flux, sizes, core fraction": (
-        "log_flux_t",
-        "b_maj_t",
-        "b_min_t",
-        "core_frac_t",
-        "size_t",
-    ),
-    "true flux and sizes": ("log_flux_t", "b_maj_t", "b_min_t"),
+    "true flux, sizes, core fraction": ("log_flux_t", "fwhm_maj_t", "fwhm_min_t", "core_frac_t"),
+    "true flux and sizes": ("log_flux_t", "fwhm_maj_t", "fwhm_min_t"),
 }
 
 
@@ -81,7 +81,16 @@ def with_truth(run: Path, dataset: str, freq: int, table: pd.DataFrame) -> pd.Da
     matches = match_to_truth(catalogue, truth.reset_index(drop=True), beam, radius_beams=radius)
     matches["id"] = catalogue.loc[matches["cat_index"].to_numpy(int), "id"].to_numpy()
     matches["log_flux_t"] = np.log10(matches["flux_t"].to_numpy(float))
-    return table.merge(matches, on="id", validate="1:1")
+    factor = fwhm_factor(matches["size_t"].to_numpy())
+    matches["fwhm_maj_t"] = matches["b_maj_t"].to_numpy(float) * factor
+    matches["fwhm_min_t"] = matches["b_min_t"].to_numpy(float) * factor
+    out = table.merge(matches, on="id", validate="1:1")
+    if len(out) != len(table) or not (out["class_t"] == out["true_class"]).all():
+        raise SystemExit(
+            f"{dataset} {freq} MHz: the truth matches differ from the run's labels; "
+            "rerun the label step with the current config"
+        )
+    return out
 
 
 def judge_matched(
@@ -101,13 +110,13 @@ def judge_matched(
 
 
 def sizes(table: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Median true and measured major axis (arcsec) and count of each class."""
+    """Median true (Gaussian FWHM) and measured major axis (arcsec) and count of each class."""
     out = {}
     for cls, name in CLASS_NAMES.items():
         rows = table["true_class"] == cls
         out[name] = {
             "n": int(rows.sum()),
-            "b_maj_true": float(table.loc[rows, "b_maj_t"].median()),
+            "b_maj_true": float(table.loc[rows, "fwhm_maj_t"].median()),
             "b_maj_measured": float(table.loc[rows, "b_maj"].median()),
         }
     return out
@@ -119,7 +128,7 @@ def markdown(record: dict[str, Any]) -> str:
     lines = [
         "| case | matched (SS-AGN, FS-AGN) | "
         + " | ".join(f"{n}: macro F1 (SS / FS)" for n in names)
-        + ' | SS-AGN b_maj: true / measured (") | SFG b_maj: true / measured (") |',
+        + ' | SS-AGN major axis: true FWHM / measured (") | SFG: true FWHM / measured (") |',
         "|---|---|" + "---|" * len(names) + "---|---|",
     ]
     for case, entry in record["cases"].items():

@@ -12,9 +12,15 @@ single-frequency features (the cutout has one frequency) of
 - the cutout's other folds (the workflow's way);
 - the cutout's other folds and every matched synthetic 560 MHz source;
 - the synthetic sources alone.
-The synthetic labels come from another sky, so none of them is judged. The
-decision weights of each fold are tuned on the other folds' out-of-fold
-probabilities (:func:`sdc1.classify.macro_f1_weights`). Writes
+None of the synthetic sources is judged. Their sky is another one, but its
+populations were fitted to SDC1's training truth, which includes the cutout's
+sources (``resources/population/fit_population.py``), so "the synthetic sky
+alone" is not wholly independent of the cutout's labels. The decision weights
+that judge fold ``k`` are nested as in
+:func:`sdc1.classify.nested_decision_weights`: tuned
+(:func:`sdc1.classify.macro_f1_weights`) on the other folds' probabilities,
+each fold ``j`` predicted by a model trained without folds ``j`` and ``k``, so
+no label of fold ``k`` reaches them. Writes
 ``docs/benchmarks/synthetic_transfer.json`` and the table between the
 ``synthetic-transfer`` markers of docs/results.md.
 """
@@ -59,6 +65,18 @@ def matched(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["true_class"].notna()].reset_index(drop=True)
 
 
+def fit_and_predict(
+    train: list[pd.DataFrame],
+    test: pd.DataFrame,
+    columns: list[str],
+    settings: ClassifierSettings,
+) -> np.ndarray:
+    """Class probabilities of ``test`` from the calibrated forest fitted on ``train``."""
+    rows = pd.concat(train)
+    model = fit_classifier(rows[columns], rows["true_class"].to_numpy(int), settings, n_jobs=2)
+    return class_probabilities(model, test[columns])
+
+
 def judge_cutout(
     cutout: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -66,26 +84,38 @@ def judge_cutout(
     settings: ClassifierSettings,
     use: tuple[bool, bool],
 ) -> dict[str, Any]:
-    """Macro F1 of the cutout's sources, out-of-fold, trained on the ``use``d sets."""
+    """Macro F1 of the cutout's sources, out-of-fold with nested decision weights, trained on
+    the ``use``d sets."""
     labels = cutout["true_class"].to_numpy(int)
     folds = group_folds(
         spatial_groups(cutout["ra_core"], cutout["dec_core"], settings.n_folds), settings.n_folds
     )
+    n_folds = folds.max() + 1
+
+    def predict(held_out: np.ndarray) -> np.ndarray:
+        train = ([cutout[~held_out]] if use[0] else []) + ([synthetic] if use[1] else [])
+        return fit_and_predict(train, cutout[held_out], columns, settings)
+
     probs = np.zeros((len(cutout), 3))
-    for fold in range(folds.max() + 1):
-        test = folds == fold
-        parts = [cutout[~test]] if use[0] else []
-        parts += [synthetic] if use[1] else []
-        train = pd.concat(parts)
-        model = fit_classifier(
-            train[columns], train["true_class"].to_numpy(int), settings, n_jobs=2
-        )
-        probs[test] = class_probabilities(model, cutout.loc[test, columns])
+    for k in range(n_folds):
+        probs[folds == k] = predict(folds == k)
+    # pair_probs[j, k]: probabilities of fold j from a model trained without folds j and k.
+    pair_probs = {}
+    for j in range(n_folds):
+        for k in range(j + 1, n_folds):
+            held_out = (folds == j) | (folds == k)
+            both = predict(held_out)
+            pair_probs[j, k] = both[folds[held_out] == j]
+            pair_probs[k, j] = both[folds[held_out] == k]
     hard = np.zeros(len(cutout), dtype=int)
-    for fold in range(folds.max() + 1):
-        test = folds == fold
-        weights = macro_f1_weights(probs[~test], labels[~test])
-        hard[test] = predict_classes(probs[test], weights)
+    for k in range(n_folds):
+        others = folds != k
+        tuning = np.zeros((len(cutout), 3))
+        for j in range(n_folds):
+            if j != k:
+                tuning[folds == j] = pair_probs[j, k]
+        weights = macro_f1_weights(tuning[others], labels[others])
+        hard[folds == k] = predict_classes(probs[folds == k], weights)
     metrics = classification_metrics(labels, hard, probs)
     return {
         "macro_f1": metrics["macro_f1"],

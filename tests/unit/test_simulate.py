@@ -13,7 +13,13 @@ from sdc1.io import read_image, read_sdc1_catalogue
 from sdc1.simulate import realism
 from sdc1.simulate.dataset import preset_sizes, union_bounds, write_synthetic_field
 from sdc1.simulate.geometry import TRAIN_LIM, image_header, pixel_scale_deg, preset_cutout
-from sdc1.simulate.population import catalogue_at, flux_at, generate_population, load_params
+from sdc1.simulate.population import (
+    catalogue_at,
+    flux_at,
+    fwhm_factor,
+    generate_population,
+    load_params,
+)
 from sdc1.simulate.primary_beam import radial_pb, separation_deg
 from sdc1.simulate.render import (
     beam_fwhm_px,
@@ -224,3 +230,8 @@ def test_realism_against_real_cutout() -> None:
         assert stats["residual_rms_ratio"] <= 0.45, stats
     noise = realism.matching_noise(real, model, beam_fwhm_px(header), seed=1)
     assert 0.5 * stats["sigma"] < noise < stats["sigma"]
+
+
+def test_fwhm_factor_follows_the_size_convention():
+    """Largest angular size halves, Gaussian FWHM stays, exponential scale length x sqrt(2)."""
+    np.testing.assert_allclose(fwhm_factor(np.array([1, 2, 3])), [0.5, 1.0, np.sqrt(2.0)])

@@ -246,14 +246,24 @@ def selection_probability(
     return _logistic(x)
 
 
+def fwhm_factor(size: np.ndarray) -> np.ndarray:
+    """Factor that turns SDC1 catalogue sizes into Gaussian FWHM, as ska-sdc does.
+
+    ``size`` is the catalogue's size flag: 1 (largest angular size, x 1/2),
+    2 (Gaussian FWHM, x 1) or 3 (exponential scale length, x sqrt(2)).
+    """
+    size = np.asarray(size)
+    return np.select([size == 3, size == 1], [np.sqrt(2.0), 0.5], 1.0)
+
+
 def peak_fraction(cat: pd.DataFrame, freq: int) -> np.ndarray:
     """Peak (Jy/beam) over integrated flux of each catalogue source after the restoring beam.
 
-    Sizes are turned into Gaussian FWHM as ska-sdc does (size 3 x sqrt(2), size 1 x 1/2).
+    Sizes are turned into Gaussian FWHM by :func:`fwhm_factor`.
     """
     from sdc1.simulate.geometry import beam_fwhm_arcsec
 
-    factor = np.select([cat["size"] == 3, cat["size"] == 1], [np.sqrt(2.0), 0.5], 1.0)
+    factor = fwhm_factor(cat["size"].to_numpy())
     beam = beam_fwhm_arcsec(freq)
     g_maj = cat["b_maj"].to_numpy(dtype=float) * factor / beam
     g_min = cat["b_min"].to_numpy(dtype=float) * factor / beam
