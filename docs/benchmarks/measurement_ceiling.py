@@ -35,7 +35,7 @@ from astropy.io import fits
 
 # Sibling modules: the scripts run as `python docs/benchmarks/<script>.py`.
 from results_block import publish
-from training_options import benchmark_arguments, labelled_cases, run_settings
+from training_options import benchmark_arguments, labelled_cases, per_class_f1, run_settings
 
 from sdc1.beam import beam_arcsec_from_header
 from sdc1.classify import (
@@ -105,7 +105,7 @@ def judge_matched(
     metrics = classification_metrics(labels, predict_classes(probs, weights), probs)
     return {
         "macro_f1": metrics["macro_f1"],
-        "f1": {name: metrics["per_class"][name]["f1"] for name in ("ss_agn", "fs_agn", "sfg")},
+        "f1": per_class_f1(metrics),
     }
 
 

@@ -16,11 +16,11 @@ None of the synthetic sources is judged. Their sky is another one, but its
 populations were fitted to SDC1's training truth, which includes the cutout's
 sources (``resources/population/fit_population.py``), so "the synthetic sky
 alone" is not wholly independent of the cutout's labels. The decision weights
-that judge fold ``k`` are nested as in
-:func:`sdc1.classify.nested_decision_weights`: tuned
-(:func:`sdc1.classify.macro_f1_weights`) on the other folds' probabilities,
-each fold ``j`` predicted by a model trained without folds ``j`` and ``k``, so
-no label of fold ``k`` reaches them. Writes
+that judge fold ``k`` are nested
+(:func:`sdc1.classify.nested_decision_weights`, the synthetic sources joining
+every fit through ``TrainingExtras.elsewhere``): tuned on the other folds'
+probabilities, each fold ``j`` predicted by a model trained without folds ``j``
+and ``k``, so no label of fold ``k`` reaches them. Writes
 ``docs/benchmarks/synthetic_transfer.json`` and the table between the
 ``synthetic-transfer`` markers of docs/results.md.
 """
@@ -36,15 +36,18 @@ import pandas as pd
 
 # Sibling modules: the scripts run as `python docs/benchmarks/<script>.py`.
 from results_block import publish
-from training_options import benchmark_arguments, load_table, run_settings
+from training_options import benchmark_arguments, load_table, per_class_f1, run_settings
 
 from sdc1.classify import (
     ClassifierSettings,
+    TrainingExtras,
     class_probabilities,
     classification_metrics,
     fit_classifier,
     group_folds,
     macro_f1_weights,
+    nested_decision_weights,
+    out_of_fold_probabilities,
     predict_classes,
     spatial_groups,
 )
@@ -65,18 +68,6 @@ def matched(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["true_class"].notna()].reset_index(drop=True)
 
 
-def fit_and_predict(
-    train: list[pd.DataFrame],
-    test: pd.DataFrame,
-    columns: list[str],
-    settings: ClassifierSettings,
-) -> np.ndarray:
-    """Class probabilities of ``test`` from the calibrated forest fitted on ``train``."""
-    rows = pd.concat(train)
-    model = fit_classifier(rows[columns], rows["true_class"].to_numpy(int), settings, n_jobs=2)
-    return class_probabilities(model, test[columns])
-
-
 def judge_cutout(
     cutout: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -87,40 +78,24 @@ def judge_cutout(
     """Macro F1 of the cutout's sources, out-of-fold with nested decision weights, trained on
     the ``use``d sets."""
     labels = cutout["true_class"].to_numpy(int)
-    folds = group_folds(
-        spatial_groups(cutout["ra_core"], cutout["dec_core"], settings.n_folds), settings.n_folds
-    )
-    n_folds = folds.max() + 1
-
-    def predict(held_out: np.ndarray) -> np.ndarray:
-        train = ([cutout[~held_out]] if use[0] else []) + ([synthetic] if use[1] else [])
-        return fit_and_predict(train, cutout[held_out], columns, settings)
-
-    probs = np.zeros((len(cutout), 3))
-    for k in range(n_folds):
-        probs[folds == k] = predict(folds == k)
-    # pair_probs[j, k]: probabilities of fold j from a model trained without folds j and k.
-    pair_probs = {}
-    for j in range(n_folds):
-        for k in range(j + 1, n_folds):
-            held_out = (folds == j) | (folds == k)
-            both = predict(held_out)
-            pair_probs[j, k] = both[folds[held_out] == j]
-            pair_probs[k, j] = both[folds[held_out] == k]
-    hard = np.zeros(len(cutout), dtype=int)
-    for k in range(n_folds):
-        others = folds != k
-        tuning = np.zeros((len(cutout), 3))
-        for j in range(n_folds):
-            if j != k:
-                tuning[folds == j] = pair_probs[j, k]
-        weights = macro_f1_weights(tuning[others], labels[others])
-        hard[folds == k] = predict_classes(probs[folds == k], weights)
-    metrics = classification_metrics(labels, hard, probs)
-    return {
-        "macro_f1": metrics["macro_f1"],
-        "f1": {name: metrics["per_class"][name]["f1"] for name in ("ss_agn", "fs_agn", "sfg")},
-    }
+    features = cutout[columns]
+    groups = spatial_groups(cutout["ra_core"], cutout["dec_core"], settings.n_folds)
+    elsewhere = (synthetic[columns], synthetic["true_class"].to_numpy(int))
+    if use[0]:
+        # The workflow's folds and nesting, the synthetic sources joining every fit.
+        extras = TrainingExtras(elsewhere=elsewhere) if use[1] else None
+        probs = out_of_fold_probabilities(features, labels, groups, settings, 2, extras)
+        weights = nested_decision_weights(features, labels, groups, settings, 2, extras)
+    else:
+        # One model that never saw a cutout label; each fold's weights tuned on the others.
+        model = fit_classifier(elsewhere[0], elsewhere[1], settings, n_jobs=2)
+        probs = class_probabilities(model, features)
+        folds = group_folds(groups, settings.n_folds)
+        weights = np.ones_like(probs)
+        for k in range(folds.max() + 1):
+            weights[folds == k] = macro_f1_weights(probs[folds != k], labels[folds != k])
+    metrics = classification_metrics(labels, predict_classes(probs, weights), probs)
+    return {"macro_f1": metrics["macro_f1"], "f1": per_class_f1(metrics)}
 
 
 def markdown(record: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from results_block import publish
 
 from sdc1.class_counts import population_counts
 from sdc1.classify import (
+    CLASS_NAMES,
     CLASSES,
     ClassifierSettings,
     classification_metrics,
@@ -135,6 +136,11 @@ def judge(
         "n_judged": int(rows.sum()),
         "wall_s": round(wall_s, 1),
     }
+
+
+def per_class_f1(metrics: dict[str, Any]) -> dict[str, float]:
+    """Each class's F1 from :func:`sdc1.classify.classification_metrics`."""
+    return {name: metrics["per_class"][name]["f1"] for name in CLASS_NAMES.values()}
 
 
 def _pct(value: float | None) -> str:

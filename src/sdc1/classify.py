@@ -73,15 +73,20 @@ class TrainingExtras:
     unlabelled : pandas.DataFrame or None
         Features of unlabelled sources, pseudo-labelled by each fit's own model
         where it is confident (``settings.self_training``); None: none used.
+    elsewhere : tuple of (pandas.DataFrame, numpy.ndarray) or None
+        Features and labels of sources labelled in another field: every fit, each
+        fold's included, learns from them too, and none of them is judged
+        (``docs/benchmarks/synthetic_transfer.py``); None: none used.
     """
 
     sample_weight: np.ndarray | None = None
     unlabelled: pd.DataFrame | None = None
+    elsewhere: tuple[pd.DataFrame, np.ndarray] | None = None
 
     def subset(self, rows: np.ndarray) -> TrainingExtras:
         """The same extras for a subset of the labelled rows (one fold's training set)."""
         weight = None if self.sample_weight is None else self.sample_weight[rows]
-        return TrainingExtras(weight, self.unlabelled)
+        return TrainingExtras(weight, self.unlabelled, self.elsewhere)
 
 
 def _fit_forest(
@@ -120,12 +125,19 @@ def fit_classifier(
     rows it gives at least that probability to one class, and the second learns
     from them too (self-training). The pseudo-labels come from this fit's own
     labelled rows only, so a fold's model never sees another fold's labels
-    through them.
+    through them. Rows labelled elsewhere (``extras.elsewhere``) join every fit's
+    labelled rows.
     """
     extras = extras or TrainingExtras()
     x = features.to_numpy(float)
     labels = np.asarray(labels, dtype=int)
     weight = extras.sample_weight
+    if extras.elsewhere is not None:
+        other_features, other_labels = extras.elsewhere
+        x = np.vstack([x, other_features[features.columns].to_numpy(float)])
+        labels = np.concatenate([labels, np.asarray(other_labels, dtype=int)])
+        if weight is not None:
+            weight = np.concatenate([weight, np.ones(len(other_labels))])
     model = _fit_forest(x, labels, settings, n_jobs, weight)
     if model is None or settings.self_training is None or extras.unlabelled is None:
         return model

@@ -16,6 +16,7 @@ from sdc1.classify import (
     importance_weights,
     macro_f1_weights,
     nested_decision_weights,
+    out_of_fold_probabilities,
     predict_classes,
     spatial_groups,
     train_and_predict,
@@ -268,3 +269,31 @@ def test_training_options_keep_each_folds_predictions_free_of_its_labels(options
         np.testing.assert_array_equal(after[in_fold0], before[in_fold0])
     # Elsewhere the labels did reach the models.
     assert not np.array_equal(again.probabilities, fit.probabilities)
+
+
+def test_sources_labelled_elsewhere_join_every_fit_and_are_never_judged() -> None:
+    table = labelled_table(n=300, seed=8)
+    columns = ["log_flux", "alpha_1400", "has_match_1400"]
+    features = table[columns].fillna(-9.0)
+    labels = table["true_class"].to_numpy(int)
+    other = labelled_table(n=200, seed=9)
+    other_features = other[columns].fillna(-9.0)
+    other_labels = other["true_class"].to_numpy(int)
+    settings = ClassifierSettings(n_estimators=20, seed=1)
+    extras = TrainingExtras(elsewhere=(other_features, other_labels))
+    # A fit with them is the fit on both sets of rows.
+    together = fit_classifier(
+        pd.concat([features, other_features]), np.concatenate([labels, other_labels]), settings
+    )
+    with_extras = fit_classifier(features, labels, settings, extras=extras)
+    x = features.to_numpy(float)
+    np.testing.assert_array_equal(with_extras.predict_proba(x), together.predict_proba(x))
+    # They join each fold's fit too, and a fold's own labels still never reach its predictions.
+    groups = spatial_groups(table["ra_core"], table["dec_core"], 3)
+    settings = ClassifierSettings(n_estimators=10, seed=1, n_folds=3)
+    probs = out_of_fold_probabilities(features, labels, groups, settings, extras=extras)
+    assert not np.array_equal(probs, out_of_fold_probabilities(features, labels, groups, settings))
+    fold0 = group_folds(groups, 3) == 0
+    scrambled = np.where(fold0 & (labels == 3), 1, labels)
+    again = out_of_fold_probabilities(features, scrambled, groups, settings, extras=extras)
+    np.testing.assert_array_equal(again[fold0], probs[fold0])
