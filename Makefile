@@ -6,17 +6,35 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE_ARGS ?=
 FULL_RUN ?= ../fullrun
+# The second supported Python, for `make check-install`.
+PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: install run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
+.PHONY: install lock check-install run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
-# Reinstall only when the pins change: quick and idempotent otherwise.
-$(STAMP): pyproject.toml
+# Everything from requirements.lock, exact versions with their hashes (pip's hash-checking
+# mode), then the sdc1 library itself without dependencies and without build isolation, so
+# that nothing unlocked is fetched. Reinstalls only when the lock or pyproject changes.
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh requirements.lock from pyproject.toml, one resolution valid on Python 3.11 and 3.12
+# (`--universal`); pins already in the lock are kept unless UPGRADE=1. The conda environment
+# records the lock's checksum, so that a new lock makes Snakemake build a new environment.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command "make lock" \
+		$(if $(UPGRADE),--upgrade) -o requirements.lock
+	sed -i "s/^# requirements.lock sha256: .*/# requirements.lock sha256: $$(sha256sum requirements.lock | cut -d' ' -f1)/" envs/sdc1.yaml
+
+# The lock on the other supported Python (3.12), and the bare library (`pip install .`, no
+# extras, no lock) in fresh venvs: both run `sdc1 render`, and the bare one has no Snakemake.
+check-install:
+	bash tests/check_install.sh $(PYTHON312)
 
 run: install
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
@@ -37,6 +55,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
+	$(BIN)/deptry .
 
 bench: install
 	$(BIN)/python docs/benchmarks/bench.py

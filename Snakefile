@@ -1,5 +1,6 @@
 # SKA Science Data Challenge 1: from FITS images to classified, scored catalogues.
-# See README.md for how to run it and ../shared/DESIGN.md for the architecture.
+# See README.md for how to run it, config/README.md for every setting, docs/results.md for
+# what it measures.
 
 from snakemake.utils import min_version
 

@@ -8,9 +8,62 @@
 
 import json
 
+import jsonschema
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+
+def yaml_scalar(text: str):
+    """``text`` typed as YAML when it reads as a number, a boolean or null; else ``text``."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if value is None or isinstance(value, (bool, int, float)) else text
+
+
+def type_overrides(config: dict, overrides: dict) -> None:
+    """Type, in place, the values that `--config` (or a profile's `config:`) put into ``config``.
+
+    Snakemake reads `--config key='{sub: value}'` with YAML's BaseLoader, which leaves
+    every nested scalar and key a string ('500', 'null', '560'); the mapping is merged
+    into the defaults. Each value given there is typed again as YAML, and a key such
+    as a frequency that reads as a number replaces its string twin, so that the
+    schema sees what the same text in a config file would give.
+    """
+    for key, given in overrides.items():
+        typed_key = yaml_scalar(key) if isinstance(key, str) else key
+        if typed_key != key and key in config:
+            value = config.pop(key)
+            if isinstance(value, dict) and isinstance(config.get(typed_key), dict):
+                config[typed_key].update(value)
+            else:
+                config[typed_key] = value
+        if isinstance(given, dict) and isinstance(config.get(typed_key), dict):
+            type_overrides(config[typed_key], given)
+        elif isinstance(given, str):
+            config[typed_key] = yaml_scalar(given)
+        elif isinstance(given, list):
+            config[typed_key] = [yaml_scalar(v) if isinstance(v, str) else v for v in given]
+
+
+def schema_error(config: dict, schema_path: str) -> str | None:
+    """One line naming the config key that breaks the schema and why, or None."""
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    error = jsonschema.exceptions.best_match(
+        jsonschema.validators.validator_for(schema)(schema).iter_errors(config)
+    )
+    if error is None:
+        return None
+    key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    return f"config key {key}: {error.message}"
+
+
+type_overrides(config, dict(workflow.config_settings.config))
+if (error := schema_error(config, workflow.source_path("../config/schema.yaml"))) is not None:
+    raise WorkflowError(error)
 validate(config, schema="../config/schema.yaml")
 
 

@@ -23,5 +23,6 @@ rule score:
     params:
         mode=config["score"]["mode"],
         snr_floors=config["score"]["snr_floors"],
+        bootstrap=canonical(config["score"]["bootstrap"]),
     script:
         "../scripts/score.py"

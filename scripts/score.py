@@ -7,6 +7,7 @@ from sdc1.logs import job_log
 from sdc1.model import load_model
 from sdc1.score import describe_score, score_frequency
 from sdc1.sky import image_inside_training_area
+from sdc1.uncertainty import BlockBootstrap
 
 with job_log(snakemake.log[0]) as logger:
     freq = int(snakemake.wildcards.freq)
@@ -21,6 +22,7 @@ with job_log(snakemake.log[0]) as logger:
         whole_image_training=image_inside_training_area(header, freq),
         mode=snakemake.params.mode,
         snr_floors=tuple(snakemake.params.snr_floors),
+        bootstrap=BlockBootstrap(**snakemake.params.bootstrap),
     )
     logger.info("%s", describe_score(result))
     write_json(result, snakemake.output[0])

@@ -13,7 +13,8 @@ from sdc1.class_counts import population_counts
 from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 from sdc1.io import SDC1_COLUMNS
 from sdc1.model import TrainedModel
-from sdc1.ska_score import score_catalogue
+from sdc1.ska_score import detection_scores, score_catalogue
+from sdc1.uncertainty import BlockBootstrap, bootstrap_intervals
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def score_frequency(
     whole_image_training: bool,
     mode: int = 0,
     snr_floors: tuple[float, ...] = DEFAULT_SNR_FLOORS,
+    bootstrap: BlockBootstrap | None = None,
 ) -> dict[str, Any]:
     """SDC score of the submission, its classification metrics, and the baselines.
 
@@ -120,6 +122,8 @@ def score_frequency(
         ska-sdc position mode (``config.score.mode``): 0 core positions, 1 centroids.
     snr_floors : tuple of float, optional
         Signal-to-noise floors of ``classification.by_snr`` (:func:`metrics_by_snr`).
+    bootstrap : BlockBootstrap, optional
+        Settings of the sky-block bootstrap of ``intervals``; None: no intervals.
 
     Returns
     -------
@@ -128,7 +132,8 @@ def score_frequency(
         (:func:`predicted_false`), ``classification`` (with ``population``,
         :func:`sdc1.class_counts.population_counts`, and ``training_area``,
         :func:`training_area_metrics`, where the image is not all training area) and
-        ``baselines`` (``all_sfg``, ``single_frequency``: ``macro_f1`` and ``score``).
+        ``baselines`` (``all_sfg``, ``single_frequency``: ``macro_f1`` and ``score``),
+        and with ``bootstrap``, ``intervals`` (:func:`sdc1.uncertainty.bootstrap_intervals`).
     """
     primary = model.primary
     if model.fallback is not None:
@@ -204,6 +209,19 @@ def score_frequency(
         },
     }
     result["train_area"] = whole_image_training
+    if bootstrap is not None:
+        submission = table.loc[:, list(SDC1_COLUMNS)].copy()
+        true_class = np.full(len(table), np.nan)
+        true_class[rows] = true
+        result["intervals"] = bootstrap_intervals(
+            table["ra_cent"].to_numpy(float),
+            table["dec_cent"].to_numpy(float),
+            detection_scores(submission, truth, freq, train=whole_image_training, mode=mode),
+            true_class,
+            table[f"class_{primary}"].to_numpy(int),
+            table[[f"p{c}_{primary}" for c in CLASSES]].to_numpy(float),
+            bootstrap,
+        )
     return result
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sdc1.io import SDC1_COLUMNS
 
-__all__ = ["ATTRIBUTES", "matched_by_scorer", "score_catalogue"]
+__all__ = ["ATTRIBUTES", "detection_scores", "matched_by_scorer", "score_catalogue"]
 
 #: Per-source attributes scored by ska-sdc, in its order.
 ATTRIBUTES: tuple[str, ...] = ("position", "flux", "b_maj", "b_min", "pa", "core_frac", "class")
@@ -98,6 +98,49 @@ def matched_by_scorer(
     if match_df is not None and len(match_df):
         matched[match_df["id"].to_numpy(dtype=int)] = True
     return matched
+
+
+def detection_scores(
+    catalogue: pd.DataFrame, truth: pd.DataFrame, freq: int, *, train: bool = True, mode: int = 0
+) -> np.ndarray:
+    """Each catalogue row's share of the SDC score, in row order.
+
+    A match earns its ska-sdc score (the mean of its seven attribute scores), a false
+    detection -1, and a row outside the scored area (or dropped by ska-sdc's cleaning)
+    is NaN: the values over the scored rows sum to ska-sdc's score.
+
+    Parameters
+    ----------
+    catalogue : pandas.DataFrame
+        With the 12 SDC1 columns; ``id`` is replaced by the row number here.
+    truth : pandas.DataFrame
+        Truth catalogue (SDC1 columns).
+    freq : int
+        Frequency in MHz.
+    train, mode : optional
+        As in :func:`score_catalogue`.
+    """
+    from ska_sdc.sdc1.utils.prep import clean_catalogue, refine_area
+
+    columns = list(SDC1_COLUMNS)
+    values = np.full(len(catalogue), np.nan)
+    sub = catalogue.loc[:, columns].reset_index(drop=True)
+    sub["id"] = np.arange(len(sub))
+    scored = refine_area(clean_catalogue(sub.copy()), int(freq), train)
+    if len(scored) == 0:
+        return values
+    values[scored["id"].to_numpy(dtype=int)] = -1.0
+    in_area = refine_area(clean_catalogue(truth.loc[:, columns].copy()), int(freq), train)
+    if len(in_area) == 0:
+        return values
+    result = _run_scorer(sub, truth.loc[:, columns], freq, train=train, mode=mode)
+    scores_df = getattr(result, "scores_df", None)
+    if scores_df is not None and len(scores_df):
+        attributes = scores_df.loc[:, list(ATTRIBUTES)].to_numpy(dtype=float)
+        # ska-sdc weighs each attribute 1/7 and sums, skipping NaN attribute scores.
+        per_match = np.nansum(attributes, axis=1) / len(ATTRIBUTES)
+        values[scores_df["id"].to_numpy(dtype=int)] = per_match
+    return values
 
 
 def score_catalogue(

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from tests.conftest import REPO
 
 RULES = sorted((REPO / "rules").glob("*.smk"))
 ENVS = sorted((REPO / "envs").glob("*.yaml"))
-
-# Runtime dependencies that only the controlling Snakemake process imports
-# (rule parsing, config validation, job submission); no job script needs them.
-CONTROLLER_ONLY = {"snakemake", "snakemake-executor-plugin-slurm", "jsonschema"}
 
 # `conda:` followed by a quoted path, on the same line or the next.
 CONDA_DIRECTIVE = re.compile(r"^\s*conda:\s*\n?\s*[\"']([^\"']+)[\"']", re.MULTILINE)
@@ -32,38 +30,38 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def split_pin(spec: str) -> tuple[str, str | None]:
-    """``("pkg", "1.2")`` for ``pkg==1.2`` (pip) or ``pkg=1.2`` (conda); version None when
-    unpinned."""
-    match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(?:(==?)\s*([^\s;,<>=!]+))?\s*", spec)
-    assert match, f"not a plain package spec: {spec!r}"
-    return canonical(match.group(1)), match.group(3)
+LOCK = REPO / "requirements.lock"
+# `name==version \` at the start of a line of the lock: one pinned package.
+LOCKED = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", re.MULTILINE)
 
 
-def pyproject_pins() -> dict[str, str]:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    pins = {}
-    for spec in project["dependencies"]:
-        name, version = split_pin(spec)
-        assert version is not None and "==" in spec, (
-            f"pyproject.toml: {spec!r} is not an exact pin"
-        )
-        pins[name] = version
-    return pins
+def pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 
 
-def env_specs(path: Path) -> tuple[dict[str, str | None], dict[str, str | None]]:
-    """(conda packages, pip packages) of an environment file, name -> version."""
+def all_requirements() -> list[Requirement]:
+    """The library's dependencies and every extra's."""
+    project = pyproject()
+    specs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        specs.extend(extra)
+    return [Requirement(spec) for spec in specs]
+
+
+def locked_versions() -> dict[str, str]:
+    return {canonical(name): version for name, version in LOCKED.findall(LOCK.read_text())}
+
+
+def env_specs(path: Path) -> tuple[dict[str, str | None], list[str]]:
+    """(conda packages as name -> version or None, pip entries) of an environment file."""
     document = yaml.safe_load(path.read_text())
-    conda, pip = {}, {}
+    conda, pip = {}, []
     for item in document["dependencies"]:
         if isinstance(item, dict):
-            for spec in item.get("pip", []):
-                name, version = split_pin(spec)
-                pip[name] = version
+            pip.extend(item.get("pip", []))
         else:
-            name, version = split_pin(item)
-            conda[name] = version
+            name, _, version = item.partition("=")
+            conda[canonical(name)] = version.lstrip("=") or None
     return conda, pip
 
 
@@ -116,27 +114,50 @@ def test_environment_parses(path: Path) -> None:
             assert not spec.startswith(("-e", ".", "/")), f"{path.name}: pip entry {spec!r}"
 
 
-@pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
-def test_environment_pins_agree_with_pyproject(path: Path) -> None:
-    pins = pyproject_pins()
-    conda, pip = env_specs(path)
-    for name, version in {**conda, **pip}.items():
-        if name in ("python", "pip"):
-            continue
-        assert name in pins, f"{path.name}: {name} is not a dependency in pyproject.toml"
-        assert version == pins[name], (
-            f"{path.name}: {name} {version} but pyproject.toml pins {pins[name]}"
+def test_pyproject_declares_ranges_with_the_known_upper_bounds() -> None:
+    # Exact pins belong in the lock: a library user must be able to install sdc1 beside
+    # other packages.
+    requirements = {canonical(r.name): r for r in all_requirements()}
+    exact = [str(r) for r in requirements.values() if any(s.operator == "==" for s in r.specifier)]
+    assert not exact, f"pyproject.toml pins exactly: {exact}"
+    assert not requirements["numpy"].specifier.contains("2.5.0")  # bdsf 1.14.1
+    assert not requirements["pandas"].specifier.contains("3.0.0")  # ska-sdc 2.0.0
+    # The library runs without Snakemake: the workflow's packages are extras.
+    library = {canonical(Requirement(spec).name) for spec in pyproject()["dependencies"]}
+    assert not library & {"snakemake", "snakemake-executor-plugin-slurm", "pytest"}
+
+
+def test_lock_satisfies_every_requirement_with_hashes() -> None:
+    locked = locked_versions()
+    for requirement in all_requirements():
+        name = canonical(requirement.name)
+        assert name in locked, f"requirements.lock lacks {name}: run `make lock`"
+        assert requirement.specifier.contains(locked[name], prereleases=True), (
+            f"requirements.lock has {name} {locked[name]}, pyproject.toml asks {requirement}"
         )
-    # Every job-side runtime dependency is in the environment, pinned.
-    expected = set(pins) - CONTROLLER_ONLY
-    assert expected <= set(pip) | set(conda), (
-        f"{path.name} lacks {sorted(expected - set(pip) - set(conda))}"
+    # Every pin carries its hashes (pip's hash-checking mode refuses the file otherwise).
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text().split("\n", 2)[2])
+    unhashed = [b.split()[0] for b in blocks if "==" in b and "--hash=sha256:" not in b]
+    assert not unhashed, f"pins without hashes: {unhashed}"
+
+
+@pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
+def test_environment_installs_the_current_lock(path: Path) -> None:
+    # Snakemake names a conda environment by its file's content: the lock's checksum in
+    # the file makes a new lock a new environment.
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    assert f"requirements.lock sha256: {digest}" in path.read_text(), (
+        f"{path.name}: the recorded requirements.lock checksum is stale (now {digest})"
     )
+    conda, pip = env_specs(path)
+    assert set(conda) == {"python", "pip"} and not pip, "packages come from the lock"
+    script = path.with_name(path.stem + ".post-deploy.sh").read_text()
+    assert "--require-hashes" in script and "requirements.lock" in script
 
 
 @pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
 def test_environment_python_satisfies_requires_python(path: Path) -> None:
-    requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
+    requires = pyproject()["requires-python"]
     conda, _ = env_specs(path)
     python = conda.get("python")
     assert python, f"{path.name}: python is not pinned"
@@ -151,11 +172,6 @@ def test_environment_python_satisfies_requires_python(path: Path) -> None:
             ">": version > bound_v,
             "==": version == bound_v,
         }[op], f"python {python} vs {requires}"
-
-
-def test_controller_only_packages_are_pyproject_dependencies() -> None:
-    # A stale exemption would hide a missing pin.
-    assert CONTROLLER_ONLY <= set(pyproject_pins())
 
 
 def test_post_deploy_script_installs_the_library() -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sdc1.io import SDC1_COLUMNS, read_sdc1_catalogue
-from sdc1.ska_score import ATTRIBUTES, matched_by_scorer, score_catalogue
+from sdc1.ska_score import ATTRIBUTES, detection_scores, matched_by_scorer, score_catalogue
 
 SAMPLE_DIR = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
 
@@ -91,3 +91,31 @@ def test_matched_by_scorer_flags_the_false_detections_in_row_order() -> None:
     assert matched.tolist() == [False] + [True] * len(truth) + [False]
     # Outside the scored area nothing is matched.
     assert not matched_by_scorer(sub, truth, 560, train=False).any()
+
+
+def test_detection_scores_sum_to_the_score_in_row_order() -> None:
+    truth = synthetic_truth()
+    sub = truth.copy()
+    sub["flux"] *= 1.2
+    false = sub.iloc[:1].copy()
+    false[["ra_core", "ra_cent"]] = -0.5  # nowhere near a truth source
+    sub = pd.concat([false, sub], ignore_index=True)
+    values = detection_scores(sub, truth, 560)
+    assert values[0] == -1.0
+    assert values[1:] == pytest.approx(np.full(len(truth), 6.5 / 7))
+    assert values.sum() == pytest.approx(score_catalogue(sub, truth, 560, train=True)["score"])
+    # Outside the scored area no row counts.
+    assert np.isnan(detection_scores(sub, truth, 560, train=False)).all()
+
+
+def test_detection_scores_of_real_sources_sum_to_ska_sdc_score() -> None:
+    if not SAMPLE_DIR.is_dir():
+        pytest.skip(f"real SDC1 sample data not found at {SAMPLE_DIR}")
+    truth = read_sdc1_catalogue(SAMPLE_DIR / "truth_B1_0.3tr.cat")
+    sub = truth.nlargest(300, "flux").copy()
+    rng = np.random.default_rng(1)
+    sub["flux"] *= rng.uniform(0.7, 1.3, len(sub))
+    sub["b_maj"] *= rng.uniform(0.5, 1.5, len(sub))
+    values = detection_scores(sub, truth, 560)
+    expected = score_catalogue(sub, truth, 560, train=True)["score"]
+    assert np.nansum(values) == pytest.approx(expected, rel=1e-9)

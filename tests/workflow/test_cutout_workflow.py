@@ -129,6 +129,24 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
         "all",
     }
 
+    # The same change on the command line, as the README writes it: the mapping is typed as
+    # YAML and merged into the section's defaults, and reruns exactly the same jobs.
+    on_command_line = snakemake(workflow_dir, "-n", *config, "classifier={n_estimators: 500}")
+    assert planned_rules(on_command_line.stdout) == planned
+    bad = snakemake(workflow_dir, "-n", *config, "classifier={n_estimators: -5}", check=False)
+    assert bad.returncode != 0
+    message = "config key classifier.n_estimators: -5 is less than the minimum of 1"
+    assert message in bad.stdout + bad.stderr
+
+    # A memory budget on the command line: the tile plan is made again within it.
+    plan = results / "tiles" / "560mhz" / "tiles.json"
+    snakemake(
+        workflow_dir, "--cores", "1", *config, "sourcefind={job_mem_mb: 2500}", "--", str(plan)
+    )
+    tiles = json.loads(plan.read_text())
+    assert tiles["job_mem_mb"] == 2500 and tiles["tile_size"] == "auto"
+    assert tiles["tiles"] and all(t["mem_mb"] <= 2500 for t in tiles["tiles"])
+
 
 def test_unknown_dataset_stops_before_any_job(workflow_dir: Path) -> None:
     result = snakemake(

@@ -1,0 +1,207 @@
+"""The headline figures with their intervals, from a run's score files: docs/headline.json.
+
+    python docs/benchmarks/headline.py [RUN_FOLDER] [--seed-run DATASET=FOLDER ...]
+
+Reads ``results/<dataset>/scores/*.json`` of the synthetic default, the real cutout and the
+small real cutout (those that the run folder has) and writes, for each frequency, the SDC
+score, the false detections, macro and per-class F1 and the class counts (summed calibrated
+probabilities, beside the true counts): each with its value, its 95% interval from the
+sky-block bootstrap of the score stage (``intervals`` of the score file, `config.score.bootstrap`),
+the dataset and the command that made it. ``--seed-run synthetic=FOLDER`` (repeatable) adds
+the same dataset run with other seeds (simulation, folds, forest): each figure then also
+carries ``seeds``, its value in every run, and ``seed_range``. The README and docs/results.md
+show the table written between their ``headline`` markers; tests/workflow checks fresh runs
+of the small cutout against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# A sibling module: the scripts run as `python docs/benchmarks/<script>.py`.
+from results_block import write_block
+
+REPO = Path(__file__).resolve().parents[2]
+CLASS_KEYS = ("ss_agn", "fs_agn", "sfg")
+#: The datasets of the headline and the command that runs each (from the repository root).
+COMMANDS = {
+    "synthetic": "make run",
+    "sdc1_cutout": "snakemake --cores 2 --config dataset=sdc1_cutout mirror=../shared/sdc1-sample",
+    "sdc1_cutout_small": (
+        "snakemake --cores 2 --config dataset=sdc1_cutout_small mirror=../shared/sdc1-sample"
+    ),
+}
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def frequency_figures(scores: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One score file's headline figures: name -> {value, interval}."""
+    intervals = scores.get("intervals") or {}
+    classification = scores["classification"]
+    per_class = classification.get("per_class") or {}
+    n_det = scores["n_det"]
+    figures: dict[str, dict[str, Any]] = {
+        "score": {"value": _round(scores["score"], 2), "interval": intervals.get("score")},
+        "n_det": {"value": n_det, "interval": None},
+        "n_false": {"value": scores["n_false"], "interval": intervals.get("n_false")},
+        "false_fraction": {
+            "value": _round(scores["n_false"] / n_det) if n_det else None,
+            "interval": intervals.get("false_fraction"),
+        },
+        "macro_f1": {
+            "value": _round(classification.get("macro_f1")),
+            "interval": intervals.get("macro_f1"),
+        },
+    }
+    for key in CLASS_KEYS:
+        if key in per_class:
+            figures[f"f1_{key}"] = {
+                "value": _round(per_class[key]["f1"]),
+                "interval": (intervals.get("f1") or {}).get(key),
+                "support": per_class[key]["support"],
+            }
+    values = intervals.get("values") or {}
+    for key in CLASS_KEYS:
+        if key in values.get("class_counts", {}):
+            figures[f"count_{key}"] = {
+                "value": _round(values["class_counts"][key], 1),
+                "interval": intervals["class_counts"][key],
+                "true": values["true_counts"][key],
+            }
+    return figures
+
+
+def dataset_figures(run: Path, dataset: str) -> dict[str, dict[str, Any]]:
+    """``{freq: figures}`` of one dataset's score files in ``run``."""
+    folder = run / "results" / dataset / "scores"
+    return {
+        path.name.removesuffix("mhz.json"): frequency_figures(json.loads(path.read_text()))
+        for path in sorted(folder.glob("*mhz.json"), key=lambda p: int(p.name[:-8]))
+    }
+
+
+def add_seed_runs(entries: dict[str, Any], dataset: str, runs: list[Path]) -> None:
+    """Each figure's value in the same dataset run with other seeds, and their range."""
+    others = [dataset_figures(run, dataset) for run in runs]
+    for freq, figures in entries.items():
+        for name, figure in figures.items():
+            values = [figure["value"]] + [
+                o.get(freq, {}).get(name, {}).get("value") for o in others
+            ]
+            values = [v for v in values if v is not None]
+            figure["seeds"] = values
+            figure["seed_range"] = [min(values), max(values)] if values else None
+
+
+def git_commit() -> str | None:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    return result.stdout.strip() or None
+
+
+def headline(run: Path, seed_runs: dict[str, list[Path]]) -> dict[str, Any]:
+    """The headline record of a run folder."""
+    datasets = {}
+    for dataset, command in COMMANDS.items():
+        figures = dataset_figures(run, dataset)
+        if not figures:
+            continue
+        if dataset in seed_runs:
+            add_seed_runs(figures, dataset, seed_runs[dataset])
+        datasets[dataset] = {"command": command, "frequencies": figures}
+    return {
+        "about": (
+            "value: the figure of the run; interval: its 95% range from a bootstrap over sky "
+            "blocks (config score.bootstrap), the spread another draw of sky gives; seeds: "
+            "the value in runs with other seeds, where given. Written by "
+            "docs/benchmarks/headline.py from the score files, never by hand."
+        ),
+        "code": git_commit(),
+        "machine": {"python": platform.python_version(), "numpy": np.__version__},
+        "datasets": datasets,
+    }
+
+
+def _cell(figure: dict[str, Any] | None, digits: int) -> str:
+    if figure is None or figure["value"] is None:
+        return "-"
+    text = f"{figure['value']:.{digits}f}"
+    if figure.get("interval"):
+        low, high = figure["interval"]
+        text += f" [{low:.{digits}f}, {high:.{digits}f}]"
+    if figure.get("seed_range") and len(figure.get("seeds", [])) > 1:
+        low, high = figure["seed_range"]
+        text += f" (seeds {low:.{digits}f}-{high:.{digits}f})"
+    return text
+
+
+def table(record: dict[str, Any]) -> str:
+    """The markdown table of the headline."""
+    lines = [
+        "| dataset | MHz | detections | false (fraction) | SDC score | macro F1 | "
+        "F1 SS-AGN / FS-AGN / SFG (support) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for dataset, entry in record["datasets"].items():
+        for freq, f in entry["frequencies"].items():
+            per_class = " / ".join(
+                f"{_cell(f.get(f'f1_{k}'), 2)} ({f[f'f1_{k}']['support']})"
+                if f"f1_{k}" in f
+                else "-"
+                for k in CLASS_KEYS
+            )
+            lines.append(
+                f"| `{dataset}` | {freq} | {f['n_det']['value']} | "
+                f"{_cell(f['false_fraction'], 3)} | {_cell(f['score'], 0)} | "
+                f"{_cell(f['macro_f1'], 2)} | {per_class} |"
+            )
+    commands = "; ".join(f"`{d}`: `{e['command']}`" for d, e in record["datasets"].items())
+    return (
+        "\n".join(lines)
+        + f"\n\nValues [95% sky-block bootstrap interval]; code `{record['code']}`. "
+        f"Commands: {commands}. From `docs/headline.json` (`make headline`)."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="?", default=".", type=Path, help="run folder")
+    parser.add_argument(
+        "--seed-run",
+        action="append",
+        default=[],
+        metavar="DATASET=FOLDER",
+        help="a run folder of DATASET with other seeds (repeatable)",
+    )
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "headline.json")
+    parser.add_argument(
+        "--markdown", type=Path, nargs="*", default=[REPO / "README.md", REPO / "docs/results.md"]
+    )
+    args = parser.parse_args()
+    seed_runs: dict[str, list[Path]] = {}
+    for item in args.seed_run:
+        dataset, _, folder = item.partition("=")
+        seed_runs.setdefault(dataset, []).append(Path(folder))
+    record = headline(args.run, seed_runs)
+    if not record["datasets"]:
+        parser.error(f"{args.run}: no score files of {', '.join(COMMANDS)}")
+    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    text = table(record)
+    print(text)
+    for path in args.markdown:
+        write_block(path, "headline", text)
+
+
+if __name__ == "__main__":
+    main()
