@@ -7,11 +7,25 @@
 # environments that it does not share.
 
 import json
+import os
+import platform
 
 import jsonschema
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
+
+#: The same numbers on every x86-64 machine with AVX2: numpy picks its float kernels
+#: (exp, log, sin ... in float32; exp and log in float64) and OpenBLAS its matrix
+#: kernels by the CPU, and the AVX-512 ones round differently (docs/results.md,
+#: "Reproducibility"). Jobs inherit these; a value already set in the environment wins.
+NUMERIC_ENVIRONMENT = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+    "OPENBLAS_CORETYPE": "Haswell",
+}
+if platform.machine() in ("x86_64", "AMD64"):
+    for name, value in NUMERIC_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
 def yaml_scalar(text: str):

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sdc1.simulate.exact import exp_exact
 from sdc1.simulate.geometry import pixel_scale_deg
 from sdc1.sky import wrap_ra
 
@@ -222,7 +223,8 @@ def flux_at(pop: pd.DataFrame, freq: int) -> np.ndarray:
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    # From IEEE-exact operations: numpy's tanh differs between instruction sets.
+    return 1.0 / (1.0 + exp_exact(-np.asarray(x, dtype=np.float64)))
 
 
 def selection_probability(

@@ -42,6 +42,7 @@ from astropy.wcs import WCS
 from scipy.ndimage import gaussian_filter1d
 
 from sdc1.beam import beam_from_header, pixel_scale_arcsec, pixel_scale_deg
+from sdc1.simulate.exact import exp_exact, exp_float32
 
 FWHM_PER_SIGMA: float = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
@@ -419,7 +420,7 @@ def _render_strip(p: _Prepared, r0: int, r1: int, batch_pixels: int = 4_000_000)
             q += (dx * dx * p.ixx[g].astype(np.float32)[:, None])[:, None, :]
             q += (dy * dy * p.iyy[g].astype(np.float32)[:, None])[:, :, None]
             q *= np.float32(-0.5)
-            val = np.exp(q, out=q)
+            val = exp_float32(q, out=q)  # the same bits on every CPU (sdc1.simulate.exact)
             val *= p.peak[g].astype(np.float32)[:, None, None]
             base = (p.y0[g] - r0 + pad) * wide + (p.x0[g] + pad)
             if g.size >= width * width:  # many stamps: one scatter per stamp pixel
@@ -446,7 +447,7 @@ def _render_strip(p: _Prepared, r0: int, r1: int, batch_pixels: int = 4_000_000)
             + np.float32(2.0 * p.ixy[i]) * dx * dy
             + np.float32(p.iyy[i]) * dy * dy
         )
-        out[ya - r0 : yb - r0, xa:xb] += np.float32(p.peak[i]) * np.exp(np.float32(-0.5) * q)
+        out[ya - r0 : yb - r0, xa:xb] += np.float32(p.peak[i]) * exp_float32(np.float32(-0.5) * q)
     return out
 
 
@@ -689,7 +690,7 @@ def _noise_rows(
     halo = int(np.ceil(5 * sigma)) + 1
     # Variance of unit white noise after a normalised 2-D Gaussian filter of width sigma
     # (discrete sum of the squared kernel, which matches 1 / (4 pi sigma^2) for sigma >~ 1).
-    k = np.exp(-0.5 * (np.arange(-halo, halo + 1) / sigma) ** 2)
+    k = exp_exact(-0.5 * (np.arange(-halo, halo + 1) / sigma) ** 2)
     k /= k.sum()
     gain = rms / float(np.sum(k**2))
     w = _white_rows(seed, range(r0 - halo, r1 + halo), nx)
