@@ -9,7 +9,7 @@ FULL_RUN ?= ../fullrun
 # The second supported Python, for `make check-install`.
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: install lock check-install run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
+.PHONY: install lock check-install headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
@@ -74,6 +74,11 @@ bench-classification: install
 	$(BIN)/python docs/benchmarks/feature_sets.py $(or $(RUN),.) --seeds 3
 	$(BIN)/python docs/benchmarks/measurement_ceiling.py $(or $(RUN),.)
 	$(BIN)/python docs/benchmarks/synthetic_transfer.py $(or $(RUN),.)
+
+# The headline figures with their intervals (docs/headline.json, README.md, docs/results.md),
+# from the score files of a run folder (RUN, default here).
+headline: install
+	$(BIN)/python docs/benchmarks/headline.py $(or $(RUN),.)
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json --results-md docs/results.md

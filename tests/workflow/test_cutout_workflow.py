@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests.conftest import REPO
 from tests.workflow.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
@@ -57,6 +58,20 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
     reliability = pd.read_csv(results / "catalogues" / "560mhz.csv")["reliability"]
     assert len(reliability) >= score["n_det"] and reliability.min() > 1 / 1.8
     assert 0 <= score["predicted_false"] <= score["n_det"]
+    # Every headline figure carries its interval, and a fresh run falls within the
+    # published ones (docs/headline.json, written by docs/benchmarks/headline.py).
+    assert {"score", "n_false", "false_fraction", "macro_f1", "f1"} <= score["intervals"].keys()
+    headline = json.loads((REPO / "docs" / "headline.json").read_text())
+    published = headline["datasets"]["sdc1_cutout_small"]["frequencies"]["560"]
+    fresh = {
+        "score": score["score"],
+        "n_false": score["n_false"],
+        "false_fraction": score["n_false"] / score["n_det"],
+        "macro_f1": score["classification"]["macro_f1"],
+    }
+    for name, value in fresh.items():
+        low, high = published[name]["interval"]
+        assert low <= value <= high, f"{name} {value} outside the published [{low}, {high}]"
 
     submission = (results / "submission" / "560mhz.txt").read_text().splitlines()
     assert submission[0].split() == (
