@@ -83,7 +83,14 @@ validate(config, schema="../config/schema.yaml")
 
 FREQUENCIES = (560, 1400, 9200)
 # Settings of `sourcefind` that shape the tile plan, not PyBDSF's run.
-TILING_KEYS = ("tile_size", "tile_overlap", "job_mem_mb", "max_tile_work", "tile_jobs")
+TILING_KEYS = (
+    "tile_size",
+    "tile_overlap",
+    "job_mem_mb",
+    "max_tile_work",
+    "tile_jobs",
+    "negated_sample_mpix",
+)
 
 
 def datasets_of_kind(kind: str) -> str:
@@ -215,6 +222,7 @@ def get_tiling_settings() -> dict:
             "job_mem_mb": sourcefind["job_mem_mb"],
             "max_tile_work": sourcefind["max_tile_work"],
             "min_size": 4 * sourcefind["rms_box"][0],
+            "negated_sample_mpix": sourcefind["negated_sample_mpix"],
             "thresh": sourcefind["thresh_pix"],
             "tile_overlap": sourcefind["tile_overlap"],
             "tile_size": sourcefind["tile_size"],

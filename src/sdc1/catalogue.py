@@ -250,7 +250,9 @@ def to_sdc1(
     negated : pandas.DataFrame
         PyBDSF source list of the negated image (same background and
         thresholds): its detections are noise, and set each source's
-        ``reliability`` (:func:`sdc1.reliability.reliability_cut`).
+        ``reliability`` (:func:`sdc1.reliability.reliability_cut`); where only
+        some tiles' negated images were searched, each detection counts
+        ``Area_weight`` times.
     snr_floor : float
         Detection floor in peak S/N (PyBDSF's ``thresh_pix``).
     match_value : float
@@ -348,7 +350,13 @@ def to_sdc1(
             "isl_id": src["Isl_id"].to_numpy(dtype=int),
         }
     )
-    cut = reliability_cut(snr, peak_snr(negated), floor=snr_floor, match_value=match_value)
+    cut = reliability_cut(
+        snr,
+        peak_snr(negated),
+        floor=snr_floor,
+        match_value=match_value,
+        negated_weights=negated["Area_weight"] if "Area_weight" in negated else None,
+    )
     out.insert(out.columns.get_loc("snr") + 1, "reliability", cut.reliability)
     out = out.loc[cut.keep].reset_index(drop=True)
     out["id"] = np.arange(len(out))

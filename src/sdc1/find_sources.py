@@ -381,7 +381,9 @@ class FoundSources:
         PyBDSF source and Gaussian lists of the image (a tile's core).
     negated : pandas.DataFrame
         PyBDSF source list of the negated image, same region and background:
-        noise peaks, the false detections to expect (:mod:`sdc1.reliability`).
+        noise peaks, the false detections to expect (:mod:`sdc1.reliability`),
+        each weighed by the tile's ``negated_weight`` (column ``Area_weight``,
+        where it is not 1); empty when the tile's negated image is not searched.
     """
 
     sources: pd.DataFrame
@@ -397,9 +399,19 @@ def search_both_signs(
     *,
     ncores: int = 1,
 ) -> FoundSources:
-    """:func:`find_sources_in_tile` on the image, then on the negated image."""
+    """:func:`find_sources_in_tile` on the image, then on the negated image when sampled.
+
+    The negated image is searched when the tile's ``negated_weight`` is positive
+    (:func:`sdc1.tiles.sample_negated`), and its detections carry that weight as
+    ``Area_weight`` when it is not 1 (only some tiles searched).
+    """
     sources, gaussians = find_sources_in_tile(image_path, grid, tile, settings, ncores=ncores)
+    if tile.negated_weight <= 0:
+        return FoundSources(sources, gaussians, pd.DataFrame())
     negated, _ = find_sources_in_tile(image_path, grid, tile, settings, ncores=ncores, negate=True)
+    if tile.negated_weight != 1.0:
+        # Only a sample of the tiles is searched negated: each detection stands for several.
+        negated = negated.assign(Area_weight=tile.negated_weight)
     return FoundSources(sources, gaussians, negated)
 
 

@@ -86,6 +86,7 @@ def fit_noise_counts(
     negated_snr: np.ndarray,
     floor: float,
     *,
+    weights: np.ndarray | None = None,
     prior_count: float = 2.0,
 ) -> NoiseCounts:
     """Fit :class:`NoiseCounts` to the S/N of the negated image's detections.
@@ -100,14 +101,21 @@ def fit_noise_counts(
         Peak S/N of each detection on the negated image.
     floor : float
         Detection floor in S/N; values below it count as at it.
+    weights : numpy.ndarray, optional
+        Detections each one stands for (the image's area over the area whose
+        negated image was searched, :func:`sdc1.tiles.sample_negated`); 1 each
+        when not given.
     prior_count : float, optional
         Weight of the Gaussian-noise prior, in detections.
     """
     snr = np.asarray(negated_snr, dtype=float)
-    snr = snr[np.isfinite(snr)]
+    weight = np.ones_like(snr) if weights is None else np.asarray(weights, dtype=float)
+    finite = np.isfinite(snr)
+    snr, weight = snr[finite], weight[finite]
     excess = np.maximum(snr**2 - floor**2, 0.0)
-    rate = (len(snr) + prior_count) / (excess.sum() + prior_count / GAUSSIAN_RATE)
-    return NoiseCounts(count=float(len(snr)), floor=float(floor), rate=float(rate))
+    count = float(weight.sum())
+    rate = (count + prior_count) / (float((weight * excess).sum()) + prior_count / GAUSSIAN_RATE)
+    return NoiseCounts(count=count, floor=float(floor), rate=float(rate))
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,7 @@ def reliability_cut(
     *,
     floor: float,
     match_value: float,
+    negated_weights: np.ndarray | None = None,
 ) -> ReliabilityCut:
     """Reliability of each detection from the negated image, and the detections worth keeping.
 
@@ -256,6 +265,9 @@ def reliability_cut(
     ----------
     snr, negated_snr : numpy.ndarray
         Peak S/N of the detections on the image and on the negated image.
+    negated_weights : numpy.ndarray, optional
+        Detections each negated-image detection stands for, when only part of
+        the image's negated image was searched (:func:`fit_noise_counts`).
     floor : float
         Detection floor in S/N (PyBDSF's ``thresh_pix``).
     match_value : float
@@ -267,7 +279,7 @@ def reliability_cut(
     ReliabilityCut
     """
     snr = np.asarray(snr, dtype=float)
-    noise = fit_noise_counts(negated_snr, floor)
+    noise = fit_noise_counts(negated_snr, floor, weights=negated_weights)
     sources = fit_source_counts(snr, noise)
     reliability = detection_reliability(snr, noise, sources)
     keep = reliability > keep_threshold(match_value)
@@ -281,7 +293,7 @@ def reliability_cut(
         predicted_false=float((1.0 - reliability[keep]).sum()),
     )
     log.info(
-        "reliability: %d negated-image detections (S/N fall-off %.3f in S/N^2), "
+        "reliability: %.0f negated-image detections (S/N fall-off %.3f in S/N^2), "
         "%.0f real ones fitted (slope %.2f); %d of %d detections kept, from S/N %.2f; "
         "%.1f false expected among them",
         noise.count,

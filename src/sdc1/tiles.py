@@ -26,7 +26,7 @@ import json
 import logging
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -50,6 +50,7 @@ __all__ = [
     "axis_splits",
     "core_mask",
     "grow_core",
+    "hilbert_index",
     "image_shape",
     "log_plan",
     "max_tile_pixels",
@@ -60,6 +61,7 @@ __all__ = [
     "plan_tiles",
     "plan_tiles_by_work",
     "read_plan",
+    "sample_negated",
     "select_core",
     "split_pairs",
     "tile_memory_mb",
@@ -97,6 +99,15 @@ class Tile:
     cols: Range
     core_rows: Range
     core_cols: Range
+    #: Weight of each noise detection on this tile's negated image: the image's core
+    #: area over the sampled core area (:func:`sample_negated`); 0 when its negated
+    #: image is not searched.
+    negated_weight: float = 1.0
+
+    @property
+    def core_pixels(self) -> int:
+        """Pixels of the tile's core."""
+        return (self.core_rows[1] - self.core_rows[0]) * (self.core_cols[1] - self.core_cols[0])
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -184,6 +195,73 @@ def plan_tiles(
                 "(4 x rms_box); use a larger tile_size"
             )
     return tiles
+
+
+def hilbert_index(row: int, col: int, order: int = 16) -> int:
+    """Position of pixel ``(row, col)`` along a Hilbert curve over a ``2**order`` square.
+
+    Points close on the curve are close on the sky, and evenly spaced points of
+    the curve cover the square evenly.
+    """
+    index = 0
+    x, y = int(col), int(row)
+    side = 1 << (order - 1)
+    while side > 0:
+        rx = int(x & side > 0)
+        ry = int(y & side > 0)
+        index += side * side * ((3 * rx) ^ ry)
+        if ry == 0:
+            if rx == 1:
+                x, y = side - 1 - x, side - 1 - y
+            x, y = y, x
+        side >>= 1
+    return index
+
+
+def sample_negated(tiles: list[Tile], sample_pixels: float) -> list[Tile]:
+    """Choose the tiles whose negated image is searched, and weigh their noise detections.
+
+    Noise peaks per unit area at a given S/N do not depend on where the noise is
+    measured (the S/N is against the local rms), so the negated image of a sample
+    of the tiles counts the noise of the whole image once its detections are
+    weighed by the image's core area over the sampled core area. The sample is
+    the fewest tiles, evenly spaced along a Hilbert curve through the cores'
+    centres (:func:`hilbert_index`) so that they spread over the image in both
+    directions, whose cores hold at least ``sample_pixels``; every tile when the
+    image holds fewer.
+
+    Parameters
+    ----------
+    tiles : list of Tile
+        The plan's tiles, whose cores partition the image.
+    sample_pixels : float
+        Core pixels to search on the negated image, at least.
+
+    Returns
+    -------
+    list of Tile
+        The same tiles with ``negated_weight`` set: the area ratio on the
+        sampled tiles (1 when all are), 0 on the others.
+    """
+    areas = np.array([t.core_pixels for t in tiles], dtype=float)
+    total = float(areas.sum())
+    chosen = np.ones(len(tiles), dtype=bool)
+    if total > sample_pixels:
+        n = len(tiles)
+        order = np.argsort(
+            [hilbert_index(sum(t.core_rows) // 2, sum(t.core_cols) // 2) for t in tiles],
+            kind="stable",
+        )
+        for k in range(1, n + 1):
+            picks = order[np.floor((np.arange(k) + 0.5) * n / k).astype(int)]
+            if areas[picks].sum() >= sample_pixels:
+                chosen = np.zeros(n, dtype=bool)
+                chosen[picks] = True
+                break
+    weight = total / float(areas[chosen].sum())
+    return [
+        replace(t, negated_weight=weight if keep else 0.0) for t, keep in zip(tiles, chosen)
+    ]
 
 
 def tile_memory_mb(n_pixels: int) -> int:
@@ -411,6 +489,7 @@ def plan_image_tiles(
     max_tile_work: float,
     thresh: float,
     min_size: int = 1,
+    negated_sample_mpix: float | None = None,
 ) -> TilePlan:
     """Plan the tiles of an image from ``sourcefind`` settings, and log the plan.
 
@@ -437,6 +516,9 @@ def plan_image_tiles(
         Threshold (rms) of the pixels counted as work (``"auto"`` only).
     min_size : int, optional
         Smallest tile side (:func:`plan_tiles`); smallest core when ``"auto"``.
+    negated_sample_mpix : float, optional
+        Million core pixels, at least, whose negated image is searched
+        (:func:`sample_negated`); every tile's when not given.
 
     Returns
     -------
@@ -452,6 +534,8 @@ def plan_image_tiles(
         thresh=thresh,
         min_size=min_size,
     )
+    if negated_sample_mpix is not None:
+        plan = replace(plan, tiles=sample_negated(plan.tiles, negated_sample_mpix * 1e6))
     log_plan(plan)
     return plan
 
@@ -500,11 +584,27 @@ def _plan_image_tiles(
 def log_plan(plan: TilePlan, logger: logging.Logger = log) -> None:
     """Log a plan: why it is so, then each tile's size, predicted memory and work share."""
     logger.info("%dx%d image: %s", *plan.shape, plan.reason)
+    sampled = [t for t in plan.tiles if t.negated_weight > 0]
+    logger.info(
+        "negated image searched on %d of %d tiles (%.1f of %.1f Mpix of cores); "
+        "its noise detections weigh %.3f each",
+        len(sampled),
+        len(plan.tiles),
+        sum(t.core_pixels for t in sampled) / 1e6,
+        sum(t.core_pixels for t in plan.tiles) / 1e6,
+        sampled[0].negated_weight if sampled else 0.0,
+    )
     total = sum(plan.work) if plan.work is not None else 0.0
     for i, (tile, mem_mb) in enumerate(zip(plan.tiles, plan.memory_mb())):
         work = "" if plan.work is None else f", work {plan.work[i] / (total or 1):.1%}"
+        negated = "" if tile.negated_weight > 0 else ", negated image not searched"
         logger.info(
-            "tile %s: %dx%d px, predicted peak %d MB%s", tile.name, *tile.shape[::-1], mem_mb, work
+            "tile %s: %dx%d px, predicted peak %d MB%s%s",
+            tile.name,
+            *tile.shape[::-1],
+            mem_mb,
+            work,
+            negated,
         )
 
 
@@ -545,6 +645,7 @@ def tile_from_record(record: dict[str, Any]) -> Tile:
         tuple(record["cols"]),
         tuple(record["core_rows"]),
         tuple(record["core_cols"]),
+        float(record.get("negated_weight", 1.0)),
     )
 
 

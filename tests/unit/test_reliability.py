@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,42 @@ def test_fitted_rate_recovers_the_model_and_falls_back_to_gaussian_noise() -> No
     assert fitted.rate == pytest.approx(0.8, rel=0.06)
     # Nothing on the negated image: the prior alone, pure Gaussian noise.
     assert fit_noise_counts(np.array([]), 3.0).rate == pytest.approx(0.5)
+
+
+def test_weighted_noise_detections_fit_as_the_detections_they_stand_for() -> None:
+    """A sample of the negated image, each detection weighed k, fits as k copies would."""
+    snr = draw_noise_snr(NoiseCounts(count=500, floor=3.0, rate=0.7), 500, seed=2)
+    weighted = fit_noise_counts(snr, 3.0, weights=np.full(len(snr), 4.0))
+    copies = fit_noise_counts(np.repeat(snr, 4), 3.0)
+    assert weighted.count == copies.count == 2000
+    assert weighted.rate == pytest.approx(copies.rate, rel=1e-12)
+    # Through the cut: a detection's reliability is the same either way.
+    image = np.linspace(3.0, 8.0, 200)
+    a = reliability_cut(image, snr, floor=3.0, match_value=0.8, negated_weights=np.full(500, 4.0))
+    b = reliability_cut(image, np.repeat(snr, 4), floor=3.0, match_value=0.8)
+    np.testing.assert_allclose(a.reliability, b.reliability, rtol=1e-9)
+
+
+def test_an_unsampled_tile_skips_the_negated_search_and_a_sampled_one_weighs_it(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(7)
+    noise = ndimage.gaussian_filter(rng.normal(0.0, 1.0, (400, 400)), 3.0 / 2.3548)
+    path = write_image(
+        tmp_path / "noise.fits",
+        noise * 1e-6 / noise.std(),
+        sky_header(400, pixel_arcsec=0.6, beam_arcsec=1.8, freq_hz=560e6),
+    )
+    grid = compute_background(path, 90, 30)
+    settings = {"thresh_isl": 2.0, "thresh_pix": 3.0, "rms_box": (90, 30)}
+    whole = plan_tiles(grid.shape, 0, 0)[0]
+    skipped = search_both_signs(path, grid, replace(whole, negated_weight=0.0), settings)
+    assert len(skipped.negated) == 0 and len(skipped.sources) > 0
+    sampled = search_both_signs(path, grid, replace(whole, negated_weight=2.5), settings)
+    assert len(sampled.negated) > 0 and (sampled.negated["Area_weight"] == 2.5).all()
+    pd.testing.assert_frame_equal(sampled.sources, skipped.sources)
+    # Every tile searched: the table is PyBDSF's, with no weight column.
+    assert "Area_weight" not in search_both_signs(path, grid, whole, settings).negated
 
 
 def test_reliability_rises_with_snr_and_the_cut_keeps_positive_expected_value() -> None:

@@ -27,6 +27,7 @@ from sdc1.tiles import (
     WorkMap,
     axis_splits,
     core_mask,
+    hilbert_index,
     max_tile_pixels,
     merge_tiles,
     near_cut_edge,
@@ -34,6 +35,7 @@ from sdc1.tiles import (
     plan_tiles,
     plan_tiles_by_work,
     read_plan,
+    sample_negated,
     select_core,
     tile_memory_mb,
     tile_work,
@@ -521,3 +523,51 @@ def test_the_job_searches_the_planned_tile_or_the_whole_image(tmp_path):
     assert choose_tile(shape, tmp_path / "plan.json", tiles[2].name) == (tiles[2], 3, len(tiles))
     with pytest.raises(InputError, match="plan.json: no tile named 'r9'"):
         choose_tile(shape, tmp_path / "plan.json", "r9")
+
+
+# --- negated image on a sample of tiles --------------------------------------------------
+
+
+def test_hilbert_curve_steps_to_a_neighbour_and_visits_every_cell_once():
+    order = 3
+    cells = sorted(
+        (hilbert_index(r, c, order), r, c) for r in range(2**order) for c in range(2**order)
+    )
+    assert [index for index, _, _ in cells] == list(range(4**order))
+    for (_, r0, c0), (_, r1, c1) in zip(cells, cells[1:]):
+        assert abs(r0 - r1) + abs(c0 - c1) == 1
+
+
+def test_a_small_image_searches_every_tile_negated_with_weight_one():
+    tiles = plan_tiles((1000, 1000), 250, 20)
+    sampled = sample_negated(tiles, 1e6)
+    assert [t.negated_weight for t in sampled] == [1.0] * 16
+    assert [(t.name, t.rows, t.core_cols) for t in sampled] == [
+        (t.name, t.rows, t.core_cols) for t in tiles
+    ]
+
+
+def test_a_large_image_searches_the_fewest_spread_tiles_that_hold_the_sample():
+    shape = (8000, 8000)
+    tiles = plan_tiles(shape, 1000, 64)  # 64 cores of 1000^2 px
+    sampled = sample_negated(tiles, 8.5e6)
+    chosen = [t for t in sampled if t.negated_weight > 0]
+    # Nine cores hold 8.5 Mpx: each of their noise detections stands for 64/9.
+    assert len(chosen) == 9
+    assert all(t.negated_weight == pytest.approx(64 / 9) for t in chosen)
+    # Spread over the image: in every quadrant, not in one row or column of tiles.
+    quadrants = {(t.core_rows[0] >= 4000, t.core_cols[0] >= 4000) for t in chosen}
+    assert len(quadrants) == 4
+    assert len({t.core_rows for t in chosen}) >= 4 and len({t.core_cols for t in chosen}) >= 4
+    # The weights survive the plan's JSON, and tiles of an older plan search everything.
+    assert sum(t.negated_weight * t.core_pixels for t in chosen) == pytest.approx(64e6)
+
+
+def test_sampled_weights_round_trip_through_the_plan(tmp_path):
+    tiles = sample_negated(plan_tiles((2000, 2000), 500, 50), 1e6)
+    write_plan(tiles, (2000, 2000), tmp_path / "plan.json")
+    assert read_plan(tmp_path / "plan.json") == tiles
+    record = {"name": "r0", "rows": [0, 1], "cols": [0, 1], "core_rows": [0, 1]}
+    from sdc1.tiles import tile_from_record
+
+    assert tile_from_record({**record, "core_cols": [0, 1]}).negated_weight == 1.0
