@@ -259,9 +259,7 @@ def sample_negated(tiles: list[Tile], sample_pixels: float) -> list[Tile]:
                 chosen[picks] = True
                 break
     weight = total / float(areas[chosen].sum())
-    return [
-        replace(t, negated_weight=weight if keep else 0.0) for t, keep in zip(tiles, chosen)
-    ]
+    return [replace(t, negated_weight=weight if keep else 0.0) for t, keep in zip(tiles, chosen)]
 
 
 def tile_memory_mb(n_pixels: int) -> int:
