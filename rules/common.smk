@@ -82,15 +82,6 @@ validate(config, schema="../config/schema.yaml")
 
 
 FREQUENCIES = (560, 1400, 9200)
-# Settings of `sourcefind` that shape the tile plan, not PyBDSF's run.
-TILING_KEYS = (
-    "tile_size",
-    "tile_overlap",
-    "job_mem_mb",
-    "max_tile_work",
-    "tile_jobs",
-    "negated_sample_mpix",
-)
 
 
 def datasets_of_kind(kind: str) -> str:
@@ -207,7 +198,9 @@ def get_catalogue_settings() -> dict:
 
 def get_pybdsf_settings() -> dict:
     """The `sourcefind` settings that reach PyBDSF: a tiling change alone reruns no PyBDSF."""
-    return canonical({k: v for k, v in config["sourcefind"].items() if k not in TILING_KEYS})
+    from sdc1.tiles import pybdsf_settings
+
+    return canonical(pybdsf_settings(config["sourcefind"]))
 
 
 def get_tiling_settings() -> dict:

@@ -21,9 +21,7 @@ import yaml
 
 from sdc1.background import load_grid
 from sdc1.find_sources import find_sources_in_tile
-from sdc1.tiles import Tile, grow_core
-
-TILING_KEYS = ("tile_size", "tile_overlap", "job_mem_mb", "max_tile_work", "tile_jobs")
+from sdc1.tiles import Tile, grow_core, pybdsf_settings
 
 
 def cpu_seconds() -> float:
@@ -44,7 +42,7 @@ def main() -> None:
     planned = next(t for t in plan["tiles"] if t["name"] == args.tile)
     grid = load_grid(results / f"background/{args.freq}mhz.npz")
     sourcefind = yaml.safe_load((args.run_dir / "config/config.yaml").read_text())["sourcefind"]
-    settings = {k: v for k, v in sorted(sourcefind.items()) if k not in TILING_KEYS}
+    settings = pybdsf_settings(sourcefind)
     core_rows, core_cols = tuple(planned["core_rows"]), tuple(planned["core_cols"])
     for overlap in args.overlaps:
         rows = grow_core(core_rows, overlap, plan["shape"][0])

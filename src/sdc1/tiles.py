@@ -28,7 +28,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ __all__ = [
     "BASE_MB",
     "BYTES_PER_PIXEL",
     "PIXEL_COST",
+    "TILING_KEYS",
     "Tile",
     "TilePlan",
     "WorkMap",
@@ -60,6 +61,7 @@ __all__ = [
     "plan_image_tiles",
     "plan_tiles",
     "plan_tiles_by_work",
+    "pybdsf_settings",
     "read_plan",
     "sample_negated",
     "select_core",
@@ -80,6 +82,22 @@ Range = tuple[int, int]
 #: tile sizes use 200 bytes and 500 MB, for headroom.
 BYTES_PER_PIXEL = 200
 BASE_MB = 500
+
+#: Keys of the ``sourcefind`` settings that shape the tile plan, not PyBDSF's run.
+TILING_KEYS = (
+    "job_mem_mb",
+    "max_tile_work",
+    "negated_sample_mpix",
+    "tile_jobs",
+    "tile_overlap",
+    "tile_size",
+)
+
+
+def pybdsf_settings(sourcefind: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``sourcefind`` settings that reach PyBDSF: all but :data:`TILING_KEYS`, keys sorted."""
+    return {key: sourcefind[key] for key in sorted(sourcefind) if key not in TILING_KEYS}
+
 
 #: Work of one non-blank pixel relative to one pixel above ``thresh_pix``: reading,
 #: labelling and the residual images cost per pixel, Gaussian fitting per bright pixel.

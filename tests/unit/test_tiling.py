@@ -571,3 +571,16 @@ def test_sampled_weights_round_trip_through_the_plan(tmp_path):
     from sdc1.tiles import tile_from_record
 
     assert tile_from_record({**record, "core_cols": [0, 1]}).negated_weight == 1.0
+
+
+def test_only_pybdsf_options_reach_pybdsf():
+    import yaml
+
+    from sdc1.tiles import TILING_KEYS, pybdsf_settings
+    from tests.conftest import REPO
+
+    sourcefind = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["sourcefind"]
+    settings = pybdsf_settings(sourcefind)
+    assert set(settings) | set(TILING_KEYS) == set(sourcefind)
+    assert list(settings) == sorted(settings) and "thresh_pix" in settings
+    assert not set(settings) & set(TILING_KEYS)
