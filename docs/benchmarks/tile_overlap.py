@@ -1,17 +1,22 @@
-"""PyBDSF on one planned tile of a run, with its core grown by a chosen overlap: CPU time and
-what it keeps.
+"""PyBDSF on one planned tile of a run, with its core grown by a chosen overlap and at chosen
+peak thresholds: CPU time and what it keeps.
 
-    python docs/benchmarks/tile_overlap.py RUN_DIR DATASET FREQ TILE OVERLAP [OVERLAP ...]
+    python docs/benchmarks/tile_overlap.py RUN_DIR DATASET FREQ TILE OVERLAP [OVERLAP ...] \
+        [--thresh-pix T [T ...]] [--negated]
 
-Each overlap is one run of the workflow's PyBDSF step (``sdc1.find_sources.find_sources_in_tile``,
-the shared background, the run's ``sourcefind`` settings) on the tile's core from
-``results/<DATASET>/tiles/<FREQ>mhz/tiles.json``; one JSON line each: the tile's shape, CPU and
-wall seconds, and the sources and Gaussians of the core that it keeps.
+Each overlap (and ``thresh_pix``, default the run's) is one run of the workflow's PyBDSF step
+(``sdc1.find_sources.find_sources_in_tile``, the shared background, the run's ``sourcefind``
+settings) on the tile's core from ``results/<DATASET>/tiles/<FREQ>mhz/tiles.json``, on the image
+or, with ``--negated``, on the negated image; one JSON line each: the tile's shape, CPU and wall
+seconds, the sources and Gaussians of the core that it keeps, and how many of those have a peak
+S/N at or above the highest threshold asked for (a higher ``thresh_pix`` only drops islands whose
+peak is below it, so that count shows whether anything above it is lost).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import time
@@ -20,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from sdc1.background import load_grid
+from sdc1.catalogue import peak_snr
 from sdc1.find_sources import find_sources_in_tile
 from sdc1.tiles import Tile, grow_core, pybdsf_settings
 
@@ -36,6 +42,8 @@ def main() -> None:
     parser.add_argument("freq", type=int)
     parser.add_argument("tile")
     parser.add_argument("overlaps", type=int, nargs="+")
+    parser.add_argument("--thresh-pix", type=float, nargs="+", help="peak thresholds (rms)")
+    parser.add_argument("--negated", action="store_true", help="search the negated image")
     args = parser.parse_args()
     results = args.run_dir / "results" / args.dataset
     plan = json.loads((results / f"tiles/{args.freq}mhz/tiles.json").read_text())
@@ -44,21 +52,27 @@ def main() -> None:
     sourcefind = yaml.safe_load((args.run_dir / "config/config.yaml").read_text())["sourcefind"]
     settings = pybdsf_settings(sourcefind)
     core_rows, core_cols = tuple(planned["core_rows"]), tuple(planned["core_cols"])
-    for overlap in args.overlaps:
+    thresholds = args.thresh_pix or [settings["thresh_pix"]]
+    for overlap, thresh_pix in itertools.product(args.overlaps, thresholds):
         rows = grow_core(core_rows, overlap, plan["shape"][0])
         cols = grow_core(core_cols, overlap, plan["shape"][1])
         tile = Tile(args.tile, rows, cols, core_rows, core_cols)
         cpu, wall = cpu_seconds(), time.monotonic()
         image = results / f"pbcor/{args.freq}mhz.fits"
-        sources, gaussians = find_sources_in_tile(image, grid, tile, settings)
+        sources, gaussians = find_sources_in_tile(
+            image, grid, tile, {**settings, "thresh_pix": thresh_pix}, negate=args.negated
+        )
         record = {
             "tile": args.tile,
             "overlap": overlap,
+            "thresh_pix": thresh_pix,
+            "negated": args.negated,
             "shape": tile.shape,
             "cpu_s": round(cpu_seconds() - cpu, 1),
             "wall_s": round(time.monotonic() - wall, 1),
             "sources": len(sources),
             "gaussians": len(gaussians),
+            "sources_above_highest": int((peak_snr(sources) >= max(thresholds)).sum()),
         }
         print(json.dumps(record), flush=True)
 
