@@ -90,7 +90,7 @@ def judge_cutout(
         # One model that never saw a cutout label; each fold's weights tuned on the others.
         model = fit_classifier(elsewhere[0], elsewhere[1], settings, n_jobs=2)
         probs = class_probabilities(model, features)
-        folds = group_folds(groups, settings.n_folds)
+        folds = group_folds(groups, settings.n_folds, settings.seed)
         weights = np.ones_like(probs)
         for k in range(folds.max() + 1):
             weights[folds == k] = macro_f1_weights(probs[folds != k], labels[folds != k])

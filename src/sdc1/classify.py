@@ -286,15 +286,21 @@ def spatial_groups(ra_deg: np.ndarray, dec_deg: np.ndarray, n_blocks: int) -> np
     return bins(ra) * n_blocks + bins(dec)
 
 
-def group_folds(groups: np.ndarray, n_folds: int) -> np.ndarray:
-    """Fold of each row: whole sky blocks (``groups``) dealt by GroupKFold; -1 under 2 folds."""
+def group_folds(groups: np.ndarray, n_folds: int, seed: int | None = None) -> np.ndarray:
+    """Fold of each row: whole sky blocks (``groups``) dealt by GroupKFold; -1 under 2 folds.
+
+    With a ``seed`` the blocks are shuffled before they are dealt, so that runs with
+    other seeds judge the classifier on other splits of the same sky (repeated
+    out-of-fold evaluation); without one they are dealt by size, as GroupKFold does.
+    """
     groups = np.asarray(groups)
     folds = np.full(len(groups), -1, dtype=int)
     n_splits = min(n_folds, len(np.unique(groups)))
     if n_splits < 2:
         return folds
     dummy = np.zeros(len(groups))
-    for fold, (_, test) in enumerate(GroupKFold(n_splits=n_splits).split(dummy, dummy, groups)):
+    splitter = GroupKFold(n_splits=n_splits, shuffle=seed is not None, random_state=seed)
+    for fold, (_, test) in enumerate(splitter.split(dummy, dummy, groups)):
         folds[test] = fold
     return folds
 
@@ -332,7 +338,7 @@ def out_of_fold_probabilities(
     neighbouring sources.
     """
     probs = np.zeros((len(features), len(CLASSES)))
-    folds = group_folds(groups, settings.n_folds)
+    folds = group_folds(groups, settings.n_folds, settings.seed)
     if folds.max() < 1:
         probs[:, CLASSES.index(3)] = 1.0
         return probs
@@ -365,7 +371,7 @@ def nested_decision_weights(
     """
     labels = np.asarray(labels, dtype=int)
     weights = np.ones((len(labels), len(CLASSES)))
-    folds = group_folds(groups, settings.n_folds)
+    folds = group_folds(groups, settings.n_folds, settings.seed)
     n_folds = folds.max() + 1
     if n_folds < 3:
         return weights

@@ -164,7 +164,7 @@ def test_nested_decision_weights_never_see_their_own_folds_labels() -> None:
     groups = spatial_groups(table["ra_core"], table["dec_core"], 4)
     settings = ClassifierSettings(n_estimators=20, seed=1, n_folds=4)
     weights = nested_decision_weights(features, labels, groups, settings)
-    folds = group_folds(groups, 4)
+    folds = group_folds(groups, 4, settings.seed)
     assert weights.shape == (len(labels), 3) and set(folds) == {0, 1, 2, 3}
     # Rows of one fold share their weights.
     for fold in range(4):
@@ -256,7 +256,7 @@ def test_training_options_keep_each_folds_predictions_free_of_its_labels(options
         table.loc[fit.labelled, "ra_core"], table.loc[fit.labelled, "dec_core"], 3
     )
     in_fold0 = np.zeros(len(table), bool)
-    in_fold0[np.flatnonzero(fit.labelled)[group_folds(groups, 3) == 0]] = True
+    in_fold0[np.flatnonzero(fit.labelled)[group_folds(groups, 3, settings.seed) == 0]] = True
     scrambled = table.copy()
     scrambled.loc[in_fold0, "true_class"] = np.where(
         table.loc[in_fold0, "true_class"] == 3, 1.0, 3.0
@@ -293,7 +293,20 @@ def test_sources_labelled_elsewhere_join_every_fit_and_are_never_judged() -> Non
     settings = ClassifierSettings(n_estimators=10, seed=1, n_folds=3)
     probs = out_of_fold_probabilities(features, labels, groups, settings, extras=extras)
     assert not np.array_equal(probs, out_of_fold_probabilities(features, labels, groups, settings))
-    fold0 = group_folds(groups, 3) == 0
+    fold0 = group_folds(groups, 3, settings.seed) == 0
     scrambled = np.where(fold0 & (labels == 3), 1, labels)
     again = out_of_fold_probabilities(features, scrambled, groups, settings, extras=extras)
     np.testing.assert_array_equal(again[fold0], probs[fold0])
+
+
+def test_seeded_folds_deal_whole_blocks_and_differ_between_seeds() -> None:
+    table = labelled_table(n=600, seed=4)
+    groups = spatial_groups(table["ra_core"], table["dec_core"], 5)
+    splits = {seed: group_folds(groups, 5, seed) for seed in (1, 2, 3)}
+    for folds in splits.values():
+        assert set(folds) == {0, 1, 2, 3, 4}
+        # Whole blocks: every block lies in one fold.
+        assert all(len(set(folds[groups == g])) == 1 for g in np.unique(groups))
+    # The same seed, the same split; another seed, another split.
+    np.testing.assert_array_equal(group_folds(groups, 5, 1), splits[1])
+    assert not np.array_equal(splits[1], splits[2]) and not np.array_equal(splits[2], splits[3])
