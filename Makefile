@@ -76,9 +76,10 @@ bench-classification: install
 	$(BIN)/python docs/benchmarks/synthetic_transfer.py $(or $(RUN),.)
 
 # The headline figures with their intervals (docs/headline.json, README.md, docs/results.md),
-# from the score files of a run folder (RUN, default here).
+# from the score files of a run folder (RUN, default here); SEED_RUNS="DATASET=FOLDER ..." adds
+# the same datasets run with other seeds (their spread).
 headline: install
-	$(BIN)/python docs/benchmarks/headline.py $(or $(RUN),.)
+	$(BIN)/python docs/benchmarks/headline.py $(or $(RUN),.) $(foreach run,$(SEED_RUNS),--seed-run $(run))
 
 bench-full: install
 	$(BIN)/python docs/benchmarks/full_sdc1.py $(FULL_RUN) --snakemake-args "--configfile config/config.yaml config/full_sdc1.yaml" --out docs/benchmarks/full_sdc1.json --results-md docs/results.md

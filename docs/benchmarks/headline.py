@@ -8,8 +8,9 @@ score, the false detections, macro and per-class F1 and the class counts (summed
 probabilities, beside the true counts): each with its value, its 95% interval from the
 sky-block bootstrap of the score stage (``intervals`` of the score file, `config.score.bootstrap`),
 the dataset and the command that made it. ``--seed-run synthetic=FOLDER`` (repeatable) adds
-the same dataset run with other seeds (simulation, folds, forest): each figure then also
-carries ``seeds``, its value in every run, and ``seed_range``. The README and docs/results.md
+the same dataset run with other seeds (``docs/benchmarks/seed_runs.py``: forest, folds and
+calibration folds): each figure then also carries ``seeds``, its value in every run, and
+``seed_range``, and the dataset the seed runs' commands. The README and docs/results.md
 show the table written between their ``headline`` markers; tests/workflow checks fresh runs
 of the small cutout against it.
 """
@@ -103,6 +104,12 @@ def add_seed_runs(entries: dict[str, Any], dataset: str, runs: list[Path]) -> No
             figure["seed_range"] = [min(values), max(values)] if values else None
 
 
+def seed_command(folder: Path) -> str | None:
+    """The command of a seed run (``seed_run.json`` of ``docs/benchmarks/seed_runs.py``)."""
+    record = folder / "seed_run.json"
+    return json.loads(record.read_text())["command"] if record.exists() else None
+
+
 def git_commit() -> str | None:
     result = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
@@ -117,9 +124,12 @@ def headline(run: Path, seed_runs: dict[str, list[Path]]) -> dict[str, Any]:
         figures = dataset_figures(run, dataset)
         if not figures:
             continue
+        datasets[dataset] = {"command": command, "frequencies": figures}
         if dataset in seed_runs:
             add_seed_runs(figures, dataset, seed_runs[dataset])
-        datasets[dataset] = {"command": command, "frequencies": figures}
+            datasets[dataset]["seed_commands"] = [
+                seed_command(folder) for folder in seed_runs[dataset]
+            ]
     return {
         "about": (
             "value: the figure of the run; interval: its 95% range from a bootstrap over sky "
@@ -167,9 +177,21 @@ def table(record: dict[str, Any]) -> str:
                 f"{_cell(f['macro_f1'], 2)} | {per_class} |"
             )
     commands = "; ".join(f"`{d}`: `{e['command']}`" for d, e in record["datasets"].items())
+    seeded = [
+        f"`{d}`: " + ", ".join(f"`{c}`" for c in e["seed_commands"] if c)
+        for d, e in record["datasets"].items()
+        if e.get("seed_commands")
+    ]
+    seeds = (
+        " (seeds low-high): the range over the run and its repeats with other seeds ("
+        + "; ".join(seeded)
+        + ", `docs/benchmarks/seed_runs.py`)"
+        if seeded
+        else ""
+    )
     return (
         "\n".join(lines)
-        + f"\n\nValues [95% sky-block bootstrap interval]; code `{record['code']}`. "
+        + f"\n\nValues [95% sky-block bootstrap interval]{seeds}; code `{record['code']}`. "
         f"Commands: {commands}. From `docs/headline.json` (`make headline`)."
     )
 
