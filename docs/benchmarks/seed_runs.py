@@ -8,8 +8,9 @@ For each seed, ``OUT_DIR/<DATASET>-seed<N>`` gets the workflow's files and a cop
 change), then Snakemake runs there with ``classifier.seed`` (the forest and the shuffle of sky
 blocks into folds) and ``calibrate.seed`` (the calibration's folds) set to the seed: a repeated
 out-of-fold evaluation on other splits of the same sky (the sky itself, and PyBDSF's
-catalogues, stay as they are). Each folder's ``seed_run.json`` records its command; ``headline.py --seed-run DATASET=FOLDER``
-reads the folders' score files and reports each figure's values over the seeds.
+catalogues, stay as they are). Each folder's ``seed_run.json`` records its command;
+``headline.py --seed-run DATASET=FOLDER`` reads the folders' score files and reports each
+figure's values over the seeds.
 """
 
 from __future__ import annotations
