@@ -305,3 +305,27 @@ def test_tile_balance_and_goals(full_sdc1):
     )
     assert partial["cpu_h"]["met"] is None and partial["one_node_32_cores_wall_s"]["met"] is None
     assert partial["max_rss_mb"]["met"] is False
+
+
+def test_scaling_table_and_figure_from_records(full_sdc1, run, tmp_path, monkeypatch):
+    """docs/benchmarks/full_sdc1_scaling.py over a record: CPU beside PyBDSF's counts."""
+    record = full_sdc1.build_record(tiny_dag(), run, command="make bench-full")
+    path = tmp_path / "full_tiny.json"
+    path.write_text(json.dumps(record))
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps({k: v for k, v in record.items() if k != "detections"}))
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    spec = importlib.util.spec_from_file_location(
+        "full_sdc1_scaling", SCRIPT.with_name("full_sdc1_scaling.py")
+    )
+    scaling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scaling)
+    results_md = tmp_path / "results.md"
+    results_md.write_text("<!-- full-scaling:start -->\n<!-- full-scaling:end -->\n")
+    figure = tmp_path / "scaling.png"
+    args = [str(path), str(older), "--figure", str(figure), "--results-md", str(results_md)]
+    assert scaling.main(args) == 0
+    text = results_md.read_text()
+    # Two tiles, 153 CPU s over 2 islands; the older record has no counts and is left out.
+    assert "| `tiny` | 560 | 2 | 2 | 3 | 2 | 2500 | 153.0 | 76500.0 |" in text
+    assert text.count("| `tiny` |") == 2 and figure.stat().st_size > 1000
