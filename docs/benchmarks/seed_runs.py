@@ -1,7 +1,7 @@
 """A finished run repeated with other seeds, for the spread of its figures (`make headline`).
 
     python docs/benchmarks/seed_runs.py RUN_DIR DATASET --seeds 1 2 --out-dir ../seed-runs \\
-        [-- SNAKEMAKE_CONFIG ...]
+        [--config ITEM ...]
 
 For each seed, ``OUT_DIR/<DATASET>-seed<N>`` gets the workflow's files and a copy of the run's
 ``data/<DATASET>`` and ``results/<DATASET>`` (times kept, so Snakemake reruns only what the seeds
@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+#: The rules whose params hold the seeds (``calibrate.seed``, ``classifier.seed``).
+SEEDED_RULES = ("calibrate", "train")
 #: What a run folder needs of the repository (the library comes from the environment).
 WORKFLOW_FILES = ("Snakefile", "rules", "scripts", "config", "resources", "envs", "report")
 
@@ -54,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--out-dir", type=Path, required=True)
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("config", nargs="*", help="further --config items of the run")
+    parser.add_argument(
+        "--config", nargs="+", default=[], help="further Snakemake --config items of the run"
+    )
     args = parser.parse_args(argv)
     snakemake = Path(sys.executable).with_name("snakemake")
     for seed in args.seeds:
@@ -62,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         prepare(args.run_dir.resolve(), args.dataset, folder)
         config = [f"dataset={args.dataset}", *args.config]
         config += seed_config(seed)
-        command = [str(snakemake), "--cores", str(args.cores), "--config", *config]
+        # A copied folder has no Snakemake metadata, so changed params trigger nothing:
+        # the two rules that read the seeds are forced, and everything downstream follows.
+        forced = ["--forcerun", *SEEDED_RULES]
+        command = [str(snakemake), "--cores", str(args.cores), *forced, "--config", *config]
         print(shlex.join(command), flush=True)
         subprocess.run(command, cwd=folder, check=True)
-        shown = shlex.join(["snakemake", "--cores", str(args.cores), "--config", *config])
+        shown = shlex.join(["snakemake", "--cores", str(args.cores), *forced, "--config", *config])
         (folder / "seed_run.json").write_text(
             json.dumps({"dataset": args.dataset, "seed": seed, "command": shown}, indent=1) + "\n"
         )
