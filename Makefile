@@ -40,7 +40,7 @@ run: install
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
 test: install
-	$(BIN)/python -m pytest tests --ignore=tests/slurm
+	$(BIN)/python -m pytest tests --ignore=tests/slurm --durations=25
 
 # Unit tests only: seconds to minutes, no Snakemake runs.
 test-fast: install
