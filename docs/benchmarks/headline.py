@@ -104,10 +104,13 @@ def add_seed_runs(entries: dict[str, Any], dataset: str, runs: list[Path]) -> No
             figure["seed_range"] = [min(values), max(values)] if values else None
 
 
-def seed_command(folder: Path) -> str | None:
-    """The command of a seed run (``seed_run.json`` of ``docs/benchmarks/seed_runs.py``)."""
+def seed_run(folder: Path) -> dict[str, Any]:
+    """Seed and command of a seed run (``seed_run.json``, ``docs/benchmarks/seed_runs.py``)."""
     record = folder / "seed_run.json"
-    return json.loads(record.read_text())["command"] if record.exists() else None
+    if not record.exists():
+        return {"seed": None, "command": None}
+    found = json.loads(record.read_text())
+    return {"seed": found["seed"], "command": found["command"]}
 
 
 def git_commit() -> str | None:
@@ -127,9 +130,7 @@ def headline(run: Path, seed_runs: dict[str, list[Path]]) -> dict[str, Any]:
         datasets[dataset] = {"command": command, "frequencies": figures}
         if dataset in seed_runs:
             add_seed_runs(figures, dataset, seed_runs[dataset])
-            datasets[dataset]["seed_commands"] = [
-                seed_command(folder) for folder in seed_runs[dataset]
-            ]
+            datasets[dataset]["seed_runs"] = [seed_run(folder) for folder in seed_runs[dataset]]
     return {
         "about": (
             "value: the figure of the run; interval: its 95% range from a bootstrap over sky "
@@ -177,15 +178,13 @@ def table(record: dict[str, Any]) -> str:
                 f"{_cell(f['macro_f1'], 2)} | {per_class} |"
             )
     commands = "; ".join(f"`{d}`: `{e['command']}`" for d, e in record["datasets"].items())
-    seeded = [
-        f"`{d}`: " + ", ".join(f"`{c}`" for c in e["seed_commands"] if c)
-        for d, e in record["datasets"].items()
-        if e.get("seed_commands")
-    ]
+    seeded = sorted(
+        {str(run["seed"]) for e in record["datasets"].values() for run in e.get("seed_runs", [])}
+    )
     seeds = (
-        " (seeds low-high): the range over the run and its repeats with other seeds ("
-        + "; ".join(seeded)
-        + ", `docs/benchmarks/seed_runs.py`)"
+        " (seeds low-high): the range over the run and its repeats with `classifier.seed` and "
+        f"`calibrate.seed` {', '.join(seeded)} (forest, folds, calibration folds; "
+        "`docs/benchmarks/seed_runs.py`, commands in `docs/headline.json`)"
         if seeded
         else ""
     )
