@@ -66,11 +66,11 @@ def test_an_unsampled_tile_skips_the_negated_search_and_a_sampled_one_weighs_it(
     tmp_path: Path,
 ) -> None:
     rng = np.random.default_rng(7)
-    noise = ndimage.gaussian_filter(rng.normal(0.0, 1.0, (400, 400)), 3.0 / 2.3548)
+    noise = ndimage.gaussian_filter(rng.normal(0.0, 1.0, (320, 320)), 3.0 / 2.3548)
     path = write_image(
         tmp_path / "noise.fits",
         noise * 1e-6 / noise.std(),
-        sky_header(400, pixel_arcsec=0.6, beam_arcsec=1.8, freq_hz=560e6),
+        sky_header(320, pixel_arcsec=0.6, beam_arcsec=1.8, freq_hz=560e6),
     )
     grid = compute_background(path, 90, 30)
     settings = {"thresh_isl": 2.0, "thresh_pix": 3.0, "rms_box": (90, 30)}
