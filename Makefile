@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE_ARGS ?=
 FULL_RUN ?= ../fullrun
+# pytest-xdist workers for `make test`: one per core; each takes whole test files, so that a
+# module-scoped workflow run is made once.
+TEST_WORKERS ?= auto
 # The second supported Python, for `make check-install`.
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
@@ -40,7 +43,7 @@ run: install
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
 test: install
-	$(BIN)/python -m pytest tests --ignore=tests/slurm --durations=25
+	$(BIN)/python -m pytest tests --ignore=tests/slurm -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # Unit tests only: seconds to minutes, no Snakemake runs.
 test-fast: install
