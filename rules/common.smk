@@ -338,7 +338,7 @@ def check_user_files(name: str) -> None:
     A bad file stops the workflow at once with one line naming it, instead of
     after the jobs upstream of its first use.
     """
-    from sdc1.io import InputError
+    from sdc1.errors import InputError
     from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
 
     try:

@@ -2,7 +2,7 @@
 
 An image with no usable pixels (all blank, or constant) stops here with one
 line naming it, before source finding (:func:`sdc1.background.background_job`
-raises an :class:`sdc1.io.InputError`, which :func:`sdc1.logs.job_log` reports).
+raises an :class:`sdc1.errors.InputError`, which :func:`sdc1.logs.job_log` reports).
 """
 
 from sdc1.background import background_job, save_grid

@@ -33,7 +33,8 @@ from scipy import ndimage
 from scipy.special import erf, erfcinv
 
 from sdc1 import beam
-from sdc1.io import InputError, atomic_path, image_plane
+from sdc1.errors import InputError
+from sdc1.io import atomic_path, image_plane
 from sdc1.logs import log_progress
 from sdc1.validate import check_background_rms
 
@@ -47,7 +48,6 @@ __all__ = [
     "evaluate",
     "load_grid",
     "negated",
-    "pixels_per_beam",
     "save_grid",
     "write_map",
 ]
@@ -136,15 +136,6 @@ def node_positions(n: int, box: int, step: int) -> tuple[np.ndarray, int, int]:
     pad_after = int(centres[-1] < n - 1)
     nodes = np.concatenate([[0.0] * pad_before, centres, [float(n - 1)] * pad_after])
     return nodes, pad_before, pad_after
-
-
-def pixels_per_beam(header: fits.Header, path: str | os.PathLike | None = None) -> float:
-    """Beam area in pixels, ``pi / (4 ln 2) * BMAJ * BMIN / pixel area``.
-
-    PyBDSF's default clipping kappa depends on it. Read with
-    :func:`sdc1.beam.pixels_per_beam` (any pixel matrix, an AIPS HISTORY beam).
-    """
-    return beam.pixels_per_beam(header, path)
 
 
 def _first_at_least(
@@ -330,7 +321,7 @@ def compute_background(
         header = hdul[0].header
         image = image_plane(hdul[0].data)
         n_rows, n_cols = image.shape
-        npixbeam = pixels_per_beam(header, image_path)
+        npixbeam = beam.pixels_per_beam(header, image_path)
         row_starts = box_starts(n_rows, box, step)
         col_starts = box_starts(n_cols, box, step)
         row_width = min(box, n_rows)

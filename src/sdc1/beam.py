@@ -14,7 +14,7 @@ Radio images come from many writers, and each spells the same geometry its own w
 Everything here goes through astropy's WCS (``WCS(header).celestial``) and radio-beam's
 :class:`~radio_beam.Beam`, so every module that needs a pixel scale, a beam or a frequency
 gets the same answer whatever wrote the header. A header that cannot be used raises
-:class:`sdc1.io.InputError` with one line naming the file (when a path is given) and the
+:class:`sdc1.errors.InputError` with one line naming the file (when a path is given) and the
 keyword at fault.
 
 For the SDC1 images (circular beam, ``CDELTn`` without a matrix, axes RA, DEC, FREQ,
@@ -36,7 +36,7 @@ from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 from radio_beam import Beam
 
-from sdc1.io import InputError
+from sdc1.errors import InputError
 
 __all__ = [
     "Beam",
@@ -422,8 +422,9 @@ def beam_from_header(
     """Return the restoring beam ``(BMAJ, BMIN, BPA)`` in degrees from a FITS header.
 
     SDC1 images carry BMAJ and BMIN but no BPA keyword; a missing BPA is taken
-    to be 0, a missing BMIN to equal BMAJ. Without BMAJ, an AIPS ``HISTORY ... CLEAN
-    BMAJ= ... BMIN= ... BPA= ...`` card is read instead.
+    to be 0. Without both BMAJ and BMIN, an AIPS ``HISTORY ... CLEAN BMAJ= ... BMIN=
+    ... BPA= ...`` card is read instead; one of the two without the other is an error
+    (a header that lost a keyword, not a circular beam).
 
     Parameters
     ----------
@@ -440,19 +441,31 @@ def beam_from_header(
     Raises
     ------
     InputError
-        If the header gives no beam, or a beam keyword is not a positive number.
+        If the header gives no beam, only one of BMAJ and BMIN, or a beam keyword that
+        is not a (positive, for BMAJ and BMIN) finite number.
     """
-    if "BMAJ" not in header:
+    missing = [key for key in ("BMAJ", "BMIN") if key not in header]
+    if len(missing) == 2:
         beam = history_beam(header)
         if beam is None:
-            raise InputError(f"{_where(path)}image header lacks BMAJ (the restoring beam)")
+            raise InputError(
+                f"{_where(path)}image header lacks BMAJ and BMIN (the restoring beam) "
+                "and an AIPS CLEAN BMAJ= HISTORY card"
+            )
         return (
             float(beam.major.to_value(u.deg)),
             float(beam.minor.to_value(u.deg)),
             float(beam.pa.to_value(u.deg)),
         )
+    if missing:
+        (key,) = missing
+        other = "BMIN" if key == "BMAJ" else "BMAJ"
+        raise InputError(
+            f"{_where(path)}image header lacks {key} (the restoring beam): "
+            f"{other} is given, {key} is missing"
+        )
     bmaj = _number(header, "BMAJ", path)
-    bmin = _number(header, "BMIN", path) if "BMIN" in header else bmaj
+    bmin = _number(header, "BMIN", path)
     bpa = _number(header, "BPA", path) if "BPA" in header else 0.0
     for key, value in (("BMAJ", bmaj), ("BMIN", bmin)):
         if not value > 0:

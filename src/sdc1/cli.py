@@ -25,7 +25,8 @@ import numpy as np
 from astropy.io import fits
 
 from sdc1.beam import beam_from_header, image_frequency_hz, pixel_scale_deg
-from sdc1.io import InputError, atomic_path, read_image, read_sdc1_catalogue
+from sdc1.errors import InputError
+from sdc1.io import atomic_path, read_image, read_sdc1_catalogue
 
 
 def _read_catalogue(path: str):
@@ -111,6 +112,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_query(args: argparse.Namespace) -> None:
+    """Write (or print) the sources of a catalogue whose tags match an expression."""
     from sdc1.io import read_table
     from sdc1.morphology import select
 

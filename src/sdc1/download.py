@@ -37,7 +37,8 @@ import pooch
 import requests
 import yaml
 
-from sdc1.io import InputError, atomic_path
+from sdc1.errors import InputError
+from sdc1.io import atomic_path
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,7 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.beam import beam_from_header
-from sdc1.io import celestial_header
+from sdc1.beam import beam_from_header, celestial_header
 
 #: Forced photometry is done at this multiple of the larger of two restoring beams.
 COMMON_BEAM_FACTOR: float = 1.25

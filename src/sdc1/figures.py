@@ -17,9 +17,9 @@ from astropy.wcs import WCS
 from matplotlib.figure import Figure
 
 from sdc1 import plots
-from sdc1.beam import beam_arcsec_from_header
+from sdc1.beam import beam_arcsec_from_header, celestial_header
 from sdc1.features import inside_footprint, on_pixel_grid
-from sdc1.io import atomic_path, celestial_header
+from sdc1.io import atomic_path
 from sdc1.match import match_to_truth
 from sdc1.model import TrainedModel
 

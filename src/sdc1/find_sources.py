@@ -31,8 +31,9 @@ from astropy.table import Table
 from astropy.wcs import WCS
 
 from sdc1.background import BackgroundGrid, load_grid, negated, write_map
-from sdc1.beam import beam_from_header
-from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
+from sdc1.beam import beam_from_header, celestial_header
+from sdc1.errors import InputError
+from sdc1.io import atomic_path, float32_header, image_plane
 from sdc1.memory import peak_mib, profile_memory
 from sdc1.pybdsf_patches import close_pybdsf_log, pybdsf_fit_progress
 from sdc1.tiles import Tile, near_cut_edge, plan_tiles, read_plan, select_core
@@ -318,7 +319,7 @@ def find_sources_in_tile(
     label = f"{tile.name} (negated)" if negate else tile.name
     with fits.open(image_path) as hdul:
         full_header = hdul[0].header.copy()
-    wcs = WCS(celestial_header(full_header))
+    wcs = WCS(celestial_header(full_header, image_path))
     with tempfile.TemporaryDirectory(prefix=f"sdc1-{tile.name}-", dir=workdir) as tmp:
         tmp_dir = Path(tmp)
         if whole:

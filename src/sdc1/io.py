@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 
+from sdc1.errors import InputError
+
 #: SDC1 catalogue columns, in the order of the submission format.
 SDC1_COLUMNS: tuple[str, ...] = (
     "id",
@@ -34,13 +36,6 @@ SDC1_COLUMNS: tuple[str, ...] = (
 
 #: SDC1 frequency (MHz) -> band name used in the official file names.
 BAND_OF_FREQ: dict[int, str] = {560: "B1", 1400: "B2", 9200: "B5"}
-
-
-class InputError(ValueError):
-    """A user input (file or config value) that the workflow cannot use.
-
-    The message is one line naming the file or key and what is wrong with it.
-    """
 
 
 @contextlib.contextmanager
@@ -65,17 +60,6 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def celestial_header(header: fits.Header) -> fits.Header:
-    """Return a copy of ``header`` reduced to its two celestial axes.
-
-    Radio images carry degenerate FREQ and STOKES axes; everything here works on
-    the 2-D sky plane. See :func:`sdc1.beam.celestial_header`, which this calls.
-    """
-    from sdc1.beam import celestial_header as reduce_to_sky  # sdc1.beam imports this module
-
-    return reduce_to_sky(header)
 
 
 def float32_header(header: fits.Header, history: str) -> fits.Header:

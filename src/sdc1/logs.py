@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from sdc1.io import InputError
+from sdc1.errors import InputError
 
 #: Start of the line :func:`job_log` ends a job's log with (read by :func:`logged_cpu_seconds`).
 CPU_LINE = "job CPU time:"

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sdc1.io import InputError
+from sdc1.errors import InputError
 from sdc1.match import tangent_plane_arcsec
 
 __all__ = [

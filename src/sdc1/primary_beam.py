@@ -16,8 +16,9 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from reproject import reproject_interp
 
-from sdc1.beam import pybdsf_header
-from sdc1.io import InputError, atomic_path, celestial_header, float32_header, image_plane
+from sdc1.beam import celestial_header, pybdsf_header
+from sdc1.errors import InputError
+from sdc1.io import atomic_path, float32_header, image_plane
 from sdc1.logs import log_progress
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def correct_primary_beam(
         header = image_hdul[0].header.copy()
         image = image_plane(image_hdul[0].data)
         n_rows, n_cols = image.shape
-        image_wcs = WCS(celestial_header(header))
+        image_wcs = WCS(celestial_header(header, image_path))
         pb_plane, pb_wcs = _read_beam(pb_path) if pb_path is not None else (None, None)
         # What PyBDSF reads: other imagers' headers (CD matrix, STOKES before FREQ...) are
         # rewritten for the same pixels; SDC1's pass unchanged.
@@ -247,5 +248,5 @@ def _read_beam(pb_path: str | os.PathLike) -> tuple[np.ndarray, WCS]:
     """Read a primary-beam FITS file into its 2-D plane and celestial WCS."""
     with fits.open(pb_path) as hdul:
         plane = np.array(image_plane(hdul[0].data), dtype=np.float64)
-        wcs = WCS(celestial_header(hdul[0].header))
+        wcs = WCS(celestial_header(hdul[0].header, pb_path))
     return plane, wcs

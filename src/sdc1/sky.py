@@ -6,7 +6,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.io import celestial_header
+from sdc1.beam import celestial_header
 
 
 def wrap_ra(ra_deg: np.ndarray) -> np.ndarray:

@@ -37,7 +37,8 @@ from astropy.wcs import WCS
 from scipy.spatial import cKDTree
 
 from sdc1.background import BackgroundGrid, evaluate, load_grid
-from sdc1.io import InputError, image_plane, write_json
+from sdc1.errors import InputError
+from sdc1.io import image_plane, write_json
 
 __all__ = [
     "BASE_MB",

@@ -1,6 +1,6 @@
 """Validation of input files at the point of entry.
 
-Every check raises :class:`sdc1.io.InputError` with a one-line message that
+Every check raises :class:`sdc1.errors.InputError` with a one-line message that
 names the file and what is wrong with it, so that a bad download or a wrong
 path stops the workflow before any expensive job starts. The checks are cheap:
 they read FITS headers (never the pixels) and compare the file size with what
@@ -23,7 +23,8 @@ from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
 from sdc1 import beam
-from sdc1.io import InputError, catalogue_header_lines
+from sdc1.errors import InputError
+from sdc1.io import catalogue_header_lines
 
 #: Relative difference allowed between the header frequency and the expected one.
 FREQ_TOLERANCE = 0.05
@@ -149,29 +150,6 @@ def check_frequency(
         )
 
 
-def check_beam(header: fits.Header, path: str | os.PathLike) -> None:
-    """Raise unless the header gives a positive restoring beam.
-
-    BMAJ and BMIN keywords (BPA, when present, must be a number), or, with neither, an
-    AIPS ``HISTORY ... CLEAN BMAJ=`` card (see :func:`sdc1.beam.restoring_beam`).
-    """
-    missing = [key for key in ("BMAJ", "BMIN") if key not in header]
-    if len(missing) == 2 and beam.history_beam(header) is not None:
-        return
-    if missing:
-        raise InputError(f"{path}: missing {'/'.join(missing)} (restoring beam) in the header")
-    for key in ("BMAJ", "BMIN"):
-        value = header[key]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not value > 0
-            or not math.isfinite(value)
-        ):
-            raise InputError(f"{path}: {key} = {value!r} is not a positive beam size")
-    beam.restoring_beam(header, path)
-
-
 def check_image(
     path: str | os.PathLike, freq_mhz: float, *, tolerance: float = FREQ_TOLERANCE
 ) -> fits.Header:
@@ -194,12 +172,14 @@ def check_image(
     Raises
     ------
     InputError
-        Unreadable or truncated file, no celestial WCS, missing BMAJ/BMIN, or a
-        header frequency more than ``tolerance`` away from ``freq_mhz``.
+        Unreadable or truncated file, no celestial WCS, no usable restoring beam (see
+        :func:`sdc1.beam.beam_from_header`), or a header frequency more than
+        ``tolerance`` away from ``freq_mhz``.
     """
     header = read_fits_header(path)
     celestial_wcs(header, path)
-    check_beam(header, path)
+    # The reader every job uses, so that what passes here is what they can read.
+    beam.restoring_beam(header, path)
     check_frequency(header, freq_mhz, path, tolerance)
     return header
 

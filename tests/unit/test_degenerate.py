@@ -15,7 +15,8 @@ from astropy.io import fits
 
 from sdc1.catalogue import to_sdc1
 from sdc1.classify import CLASSES, ClassifierSettings
-from sdc1.io import SDC1_COLUMNS, InputError, write_json
+from sdc1.errors import InputError
+from sdc1.io import SDC1_COLUMNS, write_json
 from sdc1.model import Fallback, FeatureSetModel, TrainedModel, fallback_reason, train_frequency
 from sdc1.score import score_frequency
 from sdc1.validate import check_background_rms

@@ -22,7 +22,7 @@ from sdc1.download import (
     read_sidecar,
     select_entries,
 )
-from sdc1.io import InputError
+from sdc1.errors import InputError
 
 # The server never outlives a test by more than this, even if a test hangs.
 SERVER_LIFETIME_S = 30.0

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sdc1.errors import InputError
 from sdc1.io import (
     SDC1_COLUMNS,
-    InputError,
     atomic_path,
     catalogue_header_lines,
     read_image,

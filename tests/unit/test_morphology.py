@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sdc1.cli import main
-from sdc1.io import InputError
+from sdc1.errors import InputError
 from sdc1.morphology import (
     TAGS,
     TRUTH_TAGS,

@@ -9,7 +9,9 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from sdc1.io import InputError, celestial_header, read_image
+from sdc1.beam import celestial_header
+from sdc1.errors import InputError
+from sdc1.io import read_image
 from sdc1.primary_beam import (
     correct_block,
     correct_primary_beam,

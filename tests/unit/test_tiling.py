@@ -20,8 +20,8 @@ from sdc1.background import (
     save_grid,
     write_map,
 )
+from sdc1.errors import InputError
 from sdc1.find_sources import choose_tile, cut_tile, find_sources_in_tile
-from sdc1.io import InputError
 from sdc1.tiles import (
     Tile,
     WorkMap,

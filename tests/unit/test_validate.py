@@ -10,7 +10,7 @@ import pytest
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
-from sdc1.io import InputError
+from sdc1.errors import InputError
 from sdc1.validate import check_image, check_primary_beam, check_truth_catalogue
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "sdc1-sample"
