@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+from sdc1.markdown_blocks import write_block
 
-def write_block(results_md: Path, marker: str, text: str) -> bool:
-    """Replace what lies between the ``marker`` comments of ``results_md`` with ``text``.
-
-    Returns
-    -------
-    bool
-        Whether the markers were found (the file is left alone otherwise).
-    """
-    block = f"<!-- {marker}:start -->\n{text}\n<!-- {marker}:end -->"
-    name = re.escape(marker)
-    pattern = re.compile(rf"<!-- {name}:start -->.*?<!-- {name}:end -->", re.S)
-    document = results_md.read_text()
-    if not pattern.search(document):
-        return False
-    results_md.write_text(pattern.sub(lambda _: block, document))
-    return True
+__all__ = ["publish", "write_block"]
 
 
 def publish(record: Any, text: str, out: Path, results_md: Path, marker: str) -> None:
