@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 # The second supported Python, for `make check-install`.
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: install lock check-install headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
+.PHONY: install lock check-install config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
@@ -45,6 +45,18 @@ run: install
 test: install
 	$(BIN)/python -m pytest tests --ignore=tests/slurm -n $(TEST_WORKERS) --dist loadfile --durations=25
 
+# config/README.md's reference block and docs/configuration.md, made from config/schema.yaml.
+config-docs: install
+	$(BIN)/python docs/generate_config_reference.py
+
+# The documentation site (Sphinx, docs/conf.py) into docs/_build/html, warnings as errors:
+# a broken link between pages, a missing anchor or a malformed docstring fails the build.
+docs: install
+	$(BIN)/python docs/generate_config_reference.py --check
+	rm -rf docs/_build docs/api/generated
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/python docs/check_api_reference.py docs/_build/html
+
 # Unit tests only: seconds to minutes, no Snakemake runs.
 test-fast: install
 	$(BIN)/python -m pytest tests/unit
@@ -59,6 +71,7 @@ lint: install
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
 	$(BIN)/deptry .
+	$(BIN)/python docs/generate_config_reference.py --check
 
 bench: install
 	$(BIN)/python docs/benchmarks/bench.py

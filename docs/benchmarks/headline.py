@@ -11,8 +11,10 @@ the dataset and the command that made it. ``--seed-run synthetic=FOLDER`` (repea
 the same dataset run with other seeds (``docs/benchmarks/seed_runs.py``: forest, folds and
 calibration folds): each figure then also carries ``seeds``, its value in every run, and
 ``seed_range``, and the dataset the seed runs' commands. The README and docs/results.md
-show the table written between their ``headline`` markers; tests/workflow checks fresh runs
-of the small cutout against it.
+show the tables written between their ``headline`` markers (the README a short one, beside
+the published solution's score and the whole-SDC1 record's cost, from
+``docs/benchmarks/full_sdc1*.json``); tests/workflow checks fresh runs of the small cutout
+against it. ``--from-record docs/headline.json`` rewrites the tables from the record alone.
 """
 
 from __future__ import annotations
@@ -195,6 +197,58 @@ def table(record: dict[str, Any]) -> str:
     )
 
 
+#: The SKA Observatory's published solution on the real cutout (ska-sdc 2.0.0, mode 0,
+#: ../shared/sdc1-sample/README.md): its score; it classifies every source as SFG.
+PUBLISHED = {("sdc1_cutout", "560"): "1255"}
+#: The whole-SDC1 records of docs/benchmarks, deepest first, and their depth in hours.
+FULL_RECORDS = (("full_sdc1.json", 1000), ("full_sdc1_100h.json", 100), ("full_sdc1_8h.json", 8))
+
+
+def short_table(record: dict[str, Any]) -> str:
+    """The README's headline: score and macro F1 with intervals, beside the published solution."""
+    lines = [
+        "| data | MHz | SDC score [95%] | macro F1 [95%] | false fraction [95%] "
+        "| published solution |",
+        "|---|---|---|---|---|---|",
+    ]
+    for dataset, entry in record["datasets"].items():
+        for freq, f in entry["frequencies"].items():
+            published = PUBLISHED.get((dataset, freq), "-")
+            lines.append(
+                f"| `{dataset}` | {freq} | {_cell(_no_seeds(f['score']), 0)} | "
+                f"{_cell(_no_seeds(f['macro_f1']), 2)} | "
+                f"{_cell(_no_seeds(f['false_fraction']), 3)} | {published} |"
+            )
+    return "\n".join(lines)
+
+
+def _no_seeds(figure: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if figure is None else {k: v for k, v in figure.items() if k != "seed_range"}
+
+
+def full_sdc1_summary(folder: Path) -> str:
+    """One line per whole-SDC1 record: what ran, its CPU hours and largest peak RSS."""
+    lines = []
+    for name, depth in FULL_RECORDS:
+        path = folder / name
+        if not path.exists():
+            continue
+        record = json.loads(path.read_text())
+        totals, scored = record["totals"], sorted(record.get("frequencies", {}), key=int)
+        state = "complete" if record.get("complete") else "not run to the end yet (partial record)"
+        scores = ", ".join(
+            f"{freq} MHz {record['frequencies'][freq]['score']:,.0f}" for freq in scored
+        )
+        so_far = "" if record.get("complete") else " so far"
+        lines.append(
+            f"- {depth} h: {state}; {totals['cpu_h']:.2f} CPU hours over {totals['jobs']} jobs"
+            f"{so_far}, largest peak RSS {totals['max_rss_mb'] / 1000:.1f} GB "
+            f"({totals['max_rss_job']}); scored: {scores or 'none yet'} "
+            f"([record](docs/benchmarks/{name}))"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", default=".", type=Path, help="run folder")
@@ -207,21 +261,29 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "headline.json")
     parser.add_argument(
-        "--markdown", type=Path, nargs="*", default=[REPO / "README.md", REPO / "docs/results.md"]
+        "--from-record",
+        type=Path,
+        help="render the tables from this headline record instead of a run folder",
     )
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md")
+    parser.add_argument("--results-md", type=Path, default=REPO / "docs" / "results.md")
     args = parser.parse_args()
     seed_runs: dict[str, list[Path]] = {}
     for item in args.seed_run:
         dataset, _, folder = item.partition("=")
         seed_runs.setdefault(dataset, []).append(Path(folder))
-    record = headline(args.run, seed_runs)
-    if not record["datasets"]:
-        parser.error(f"{args.run}: no score files of {', '.join(COMMANDS)}")
-    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    if args.from_record:
+        record = json.loads(args.from_record.read_text())
+    else:
+        record = headline(args.run, seed_runs)
+        if not record["datasets"]:
+            parser.error(f"{args.run}: no score files of {', '.join(COMMANDS)}")
+        args.out.write_text(json.dumps(record, indent=1) + "\n")
     text = table(record)
     print(text)
-    for path in args.markdown:
-        write_block(path, "headline", text)
+    write_block(args.results_md, "headline", text)
+    write_block(args.readme, "headline", short_table(record))
+    write_block(args.readme, "full-sdc1", full_sdc1_summary(REPO / "docs" / "benchmarks"))
 
 
 if __name__ == "__main__":

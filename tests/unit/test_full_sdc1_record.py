@@ -317,6 +317,40 @@ def test_tile_balance_and_goals(full_sdc1):
     assert open_share["max_tile_cpu_share"] == {"goal": 0.04, "measured": 0.5, "met": None}
 
 
+def test_committed_record_prints_again_against_todays_goals(
+    full_sdc1, run, tmp_path, monkeypatch, capsys
+):
+    """--record: a committed record's table, its goals judged anew, written into its block."""
+    record = full_sdc1.build_record(tiny_dag(), run, command="make bench-full")
+    # A record made when the goals were others: None (open) and a laxer CPU-hour goal.
+    record["goals"] = {"cpu_h": {"goal": 6.0, "measured": 0.05, "met": None}}
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    results_md = tmp_path / "results.md"
+    results_md.write_text("a\n<!-- full-run:start -->\nold\n<!-- full-run:end -->\nb\n")
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    args = ["--record", str(path), "--results-md", str(results_md)]
+    assert full_sdc1.main(args) == 0
+    printed = capsys.readouterr().out
+    text = results_md.read_text()
+    assert "None" not in printed and "old" not in text
+    assert text.startswith(
+        "a\n<!-- full-run:start -->\n```\n$ python docs/benchmarks/full_sdc1.py"
+    )
+    assert text.endswith("```\n<!-- full-run:end -->\nb\n")
+    for goal in full_sdc1.GOALS:
+        assert f"goal {goal} <= {full_sdc1.GOALS[goal]:g}: measured" in printed
+    assert printed in text
+    # The record on disk is read, not rewritten.
+    assert json.loads(path.read_text())["goals"]["cpu_h"]["goal"] == 6.0
+    with pytest.raises(SystemExit):
+        full_sdc1.main([])
+    with pytest.raises(SystemExit):
+        full_sdc1.main([str(run), "--record", str(path)])
+    with pytest.raises(SystemExit):
+        full_sdc1.main(["--record", str(path), "--out", str(tmp_path / "x.json")])
+
+
 def test_scaling_table_and_figure_from_records(full_sdc1, run, tmp_path, monkeypatch):
     """docs/benchmarks/full_sdc1_scaling.py over a record: CPU beside PyBDSF's counts."""
     record = full_sdc1.build_record(tiny_dag(), run, command="make bench-full")
