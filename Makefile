@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 # The second supported Python, for `make check-install`.
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: install lock check-install config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
+.PHONY: install lock check-install check-metadata metadata metadata-lock config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
@@ -45,6 +45,23 @@ run: install
 test: install
 	$(BIN)/python -m pytest tests --ignore=tests/slurm -n $(TEST_WORKERS) --dist loadfile --durations=25
 
+# codemeta.json and CITATION.cff, made from pyproject.toml (and the release dates of
+# CHANGELOG.md); `check-metadata` validates them with the OSSR's and CFF's own validators, in
+# an environment of their own (envs/metadata-tools.lock; Python 3.12, as eossr needs).
+metadata: install
+	$(BIN)/python docs/generate_metadata.py
+
+check-metadata: install
+	$(BIN)/python docs/generate_metadata.py --check
+	test -x .venv-metadata/bin/python || $(PYTHON312) -m venv .venv-metadata
+	.venv-metadata/bin/python -m pip install --quiet --require-hashes -r envs/metadata-tools.lock
+	.venv-metadata/bin/cffconvert --validate -i CITATION.cff
+	.venv-metadata/bin/eossr-metadata-validator codemeta.json
+
+metadata-lock: install
+	$(BIN)/uv pip compile envs/metadata-tools.in --python-version 3.12 --generate-hashes \
+		--quiet --custom-compile-command "make metadata-lock" -o envs/metadata-tools.lock
+
 # config/README.md's reference block and docs/configuration.md, made from config/schema.yaml.
 config-docs: install
 	$(BIN)/python docs/generate_config_reference.py
@@ -52,7 +69,6 @@ config-docs: install
 # The documentation site (Sphinx, docs/conf.py) into docs/_build/html, warnings as errors:
 # a broken link between pages, a missing anchor or a malformed docstring fails the build.
 docs: install
-	$(BIN)/python docs/generate_config_reference.py --check
 	rm -rf docs/_build docs/api/generated
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	$(BIN)/python docs/check_api_reference.py docs/_build/html
@@ -72,6 +88,7 @@ lint: install
 	$(BIN)/snakemake --lint
 	$(BIN)/deptry .
 	$(BIN)/python docs/generate_config_reference.py --check
+	$(BIN)/python docs/generate_metadata.py --check
 
 bench: install
 	$(BIN)/python docs/benchmarks/bench.py

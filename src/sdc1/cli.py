@@ -24,6 +24,7 @@ from typing import Sequence
 import numpy as np
 from astropy.io import fits
 
+import sdc1
 from sdc1.beam import beam_from_header, image_frequency_hz, pixel_scale_deg
 from sdc1.errors import InputError
 from sdc1.io import atomic_path, read_image, read_sdc1_catalogue
@@ -136,6 +137,7 @@ def cmd_query(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sdc1``."""
     parser = argparse.ArgumentParser(prog="sdc1", description="SKA SDC1 workflow tools")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {sdc1.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     render = sub.add_parser("render", help="render an SDC1 catalogue onto an image grid (Jy/beam)")
