@@ -16,10 +16,10 @@ scores, ska-sdc through ``ska_score``), ``export`` (FITS, VOTable, DS9 regions),
 ``schedule`` (list scheduling of measured jobs).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 try:
     # The version is written once, in pyproject.toml; the installed metadata carries it.
-    __version__ = version("sdc1")
-except PackageNotFoundError:  # the source tree on sys.path without an install
+    __version__ = _metadata.version("sdc1")
+except _metadata.PackageNotFoundError:  # the source tree on sys.path without an install
     __version__ = "0+unknown"
