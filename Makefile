@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 # The second supported Python, for `make check-install`.
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: install lock check-install check-metadata metadata metadata-lock config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
+.PHONY: install lock check-install check-metadata container container-base test-container metadata metadata-lock config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
@@ -43,7 +43,34 @@ run: install
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
 test: install
-	$(BIN)/python -m pytest tests --ignore=tests/slurm -n $(TEST_WORKERS) --dist loadfile --durations=25
+	$(BIN)/python -m pytest tests --ignore=tests/slurm --ignore=tests/container -n $(TEST_WORKERS) --dist loadfile --durations=25
+
+# The OCI image (Containerfile) with podman, tagged sdc1:<version>. CONTAINER_BASE is any
+# Debian 12 image; where no registry is reachable, `make container-base` makes one locally
+# (mmdebstrap) and `make container CONTAINER_BASE=localhost/debian:bookworm-slim` uses it.
+# The host's pip certificate authority goes in as a build secret, never into a layer.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+CONTAINER_BASE ?= docker.io/library/debian:bookworm-slim
+CONTAINER_ENGINE ?= podman
+PIP_CERT ?= $(or $(shell $(PYTHON) -m pip config get global.cert 2>/dev/null),/etc/ssl/certs/ca-certificates.crt)
+export CONTAINERS_CONF ?= $(CURDIR)/tests/container/containers.conf
+
+container: install
+	$(CONTAINER_ENGINE) build -f Containerfile -t sdc1:$(VERSION) \
+		--build-arg BASE=$(CONTAINER_BASE) --build-arg VERSION=$(VERSION) \
+		--build-arg SOURCE=$(or $(shell git config --get remote.origin.url),unpublished) \
+		--secret id=cacert,src=$(PIP_CERT) .
+	$(BIN)/python docs/benchmarks/container_size.py sdc1:$(VERSION) --engine $(CONTAINER_ENGINE)
+
+container-base:
+	mmdebstrap --variant=minbase bookworm /tmp/sdc1-rootfs.tar
+	$(CONTAINER_ENGINE) import /tmp/sdc1-rootfs.tar localhost/debian:bookworm-slim
+	rm -f /tmp/sdc1-rootfs.tar
+
+# Inside the image: the workflow on the tiny synthetic sky, compared with the same run in
+# the venv (catalogues and scores identical), and the unit tests.
+test-container: install
+	SDC1_IMAGE=sdc1:$(VERSION) CONTAINER_TESTS_REQUIRED=1 $(BIN)/python -m pytest tests/container
 
 # codemeta.json and CITATION.cff, made from pyproject.toml (and the release dates of
 # CHANGELOG.md); `check-metadata` validates them with the OSSR's and CFF's own validators, in

@@ -10,6 +10,11 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+# The image every job runs in with `--sdm apptainer` (built by `make container`, converted
+# to a .sif: docs/running.md); ignored otherwise.
+container: config["container"]
+
+
 report: "report/workflow.rst"
 
 

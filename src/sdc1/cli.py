@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", help="write one frequency of the synthetic SDC1-like dataset")
     sim.add_argument("--freq", type=int, required=True, choices=(560, 1400, 9200))
-    sim.add_argument("--preset", default="small", choices=("small", "medium", "full"))
+    sim.add_argument("--preset", default="small", choices=("tiny", "small", "medium", "full"))
     sim.add_argument(
         "--depth", type=float, default=1000.0, help="integration depth in hours (8, 100, 1000)"
     )

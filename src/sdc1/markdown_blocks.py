@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sdc1.io import atomic_path
+
 __all__ = ["block", "read_block", "replace_block", "write_block"]
 
 
@@ -71,8 +73,12 @@ def write_block(path: Path, marker: str, text: str) -> bool:
     bool
         Whether the markers were found (the file is left alone otherwise).
     """
-    document = replace_block(Path(path).read_text(), marker, text)
+    before = Path(path).read_text()
+    document = replace_block(before, marker, text)
     if document is None:
         return False
-    Path(path).write_text(document)
+    if document != before:
+        # Renamed into place whole: a reader (a test, the docs build) never sees half a file.
+        with atomic_path(path) as tmp:
+            tmp.write_text(document)
     return True

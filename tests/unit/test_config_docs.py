@@ -151,7 +151,7 @@ def test_dataset_keys_without_a_description_are_named() -> None:
 
 def test_the_tables_are_found() -> None:
     sections = {path.rsplit(".", 1)[0] for path in documented_defaults() if "." in path}
-    assert set(SCHEMA["properties"]) - {"dataset", "mirror", "datasets"} <= sections
+    assert set(SCHEMA["properties"]) - {"dataset", "mirror", "container", "datasets"} <= sections
     assert {"catalogue.tags", "score.bootstrap"} <= sections
     kinds = {kind for kind, _ in KINDS.findall(README)}
     assert kinds == set(

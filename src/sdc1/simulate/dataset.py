@@ -57,7 +57,7 @@ MIN_PEAK_PER_NOISE: float = 0.01
 
 
 def preset_sizes(preset: str) -> dict[int, int]:
-    """Cutout side in pixels per frequency for a preset ('small', 'medium', 'full')."""
+    """Cutout side in pixels per frequency for a preset ('tiny', 'small', 'medium', 'full')."""
     if preset not in PRESET_SIZES:
         raise ValueError(
             f"unknown synthetic preset {preset!r}; choose from {sorted(PRESET_SIZES)}"

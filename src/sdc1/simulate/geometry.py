@@ -55,6 +55,8 @@ TRAIN_LIM: dict[int, dict[str, float]] = {
 #: at the field's eastern edge, on its centre row: the part nearest the 9200 MHz primary
 #: beam's centre (a few dozen detections, most with 560 and 1400 MHz counterparts).
 PRESET_SIZES: dict[str, dict[int, int]] = {
+    # A quarter of small's side: seconds per job, for smoke tests (the container's).
+    "tiny": {560: 256, 1400: 640, 9200: 2048},
     "small": {560: 1024, 1400: 2560, 9200: 8192},
     "medium": {560: 4096, 1400: 4096, 9200: 4096},
     "full": {560: FULL_SIZE_PX, 1400: FULL_SIZE_PX, 9200: FULL_SIZE_PX},
