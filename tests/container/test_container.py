@@ -14,13 +14,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-from tests.workflow.conftest import deploy_workflow, snakemake
+from tests.workflow.conftest import deploy_workflow
 
 pytestmark = pytest.mark.container
 
@@ -60,20 +61,31 @@ def image() -> str:
     return IMAGE
 
 
-def run_in_image(image: str, workdir: Path, *command: str) -> subprocess.CompletedProcess:
-    """``command`` in the image with ``workdir`` mounted as its working folder /work."""
+def start_in_image(image: str, workdir: Path, *command: str) -> subprocess.Popen:
+    """Start ``command`` in the image with ``workdir`` mounted as its working folder /work."""
     # The image's user (uid 1000) writes into the mounted folder.
     workdir.chmod(0o777)
-    return engine("run", "--rm", "-v", f"{workdir}:/work", image, *command)
+    env = dict(os.environ)
+    env.setdefault("CONTAINERS_CONF", str(REPO / "tests" / "container" / "containers.conf"))
+    argv = [ENGINE, "run", "--rm", "-v", f"{workdir}:/work", image, *command]
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
 
 
 @pytest.fixture(scope="module")
 def runs(image: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The tiny synthetic sky run in the image and in the venv."""
+    """The tiny synthetic sky run in the image and in the venv, side by side."""
     in_image = tmp_path_factory.mktemp("image")
-    run_in_image(image, in_image, "snakemake", "--cores", "2", *CONFIG)
     in_venv = deploy_workflow(tmp_path_factory.mktemp("venv"))
-    snakemake(in_venv, "--cores", "2", *CONFIG)
+    contained = start_in_image(image, in_image, "snakemake", "--cores", "1", *CONFIG)
+    venv = subprocess.Popen(
+        [str(Path(sys.executable).with_name("snakemake")), "--cores", "1", *CONFIG],
+        cwd=in_venv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    for name, process in (("image", contained), ("venv", venv)):
+        output, _ = process.communicate()
+        assert process.returncode == 0, f"the {name} run failed:\n{output[-4000:]}"
     return in_image, in_venv
 
 
