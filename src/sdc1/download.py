@@ -30,6 +30,7 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,13 @@ class ManifestEntry:
 
 
 def default_manifest_path() -> Path:
-    """Return the manifest shipped with the workflow (``resources/sdc1_manifest.yaml``)."""
-    return Path(__file__).resolve().parents[2] / "resources" / "sdc1_manifest.yaml"
+    """Return the manifest shipped with the library.
+
+    ``sdc1/data/sdc1_manifest.yaml`` is the workflow's ``resources/sdc1_manifest.yaml`` (a
+    link in the source tree, a copy in an installed package), so that an install without
+    the repository (``pip install .``, the container image) finds it too.
+    """
+    return Path(str(resources.files("sdc1") / "data" / "sdc1_manifest.yaml"))
 
 
 def _optional_int(value: Any, where: str, key: str) -> int | None:
