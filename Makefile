@@ -56,11 +56,13 @@ PIP_CERT ?= $(or $(shell $(PYTHON) -m pip config get global.cert 2>/dev/null),/e
 export CONTAINERS_CONF ?= $(CURDIR)/tests/container/containers.conf
 
 container: install
+	start=$$(date +%s) && \
 	$(CONTAINER_ENGINE) build -f Containerfile -t sdc1:$(VERSION) \
 		--build-arg BASE=$(CONTAINER_BASE) --build-arg VERSION=$(VERSION) \
 		--build-arg SOURCE=$(or $(shell git config --get remote.origin.url),unpublished) \
-		--secret id=cacert,src=$(PIP_CERT) .
-	$(BIN)/python docs/benchmarks/container_size.py sdc1:$(VERSION) --engine $(CONTAINER_ENGINE)
+		--secret id=cacert,src=$(PIP_CERT) . && \
+	$(BIN)/python docs/benchmarks/container_size.py sdc1:$(VERSION) \
+		--engine $(CONTAINER_ENGINE) --build-seconds $$(( $$(date +%s) - start ))
 
 container-base:
 	mmdebstrap --variant=minbase bookworm /tmp/sdc1-rootfs.tar
