@@ -48,27 +48,58 @@ rule label:
         "../scripts/label.py"
 
 
-rule train:
-    input:
-        features="results/{dataset}/features.parquet",
-        labels="results/{dataset}/labels/{freq}mhz.parquet",
-    output:
-        model="results/{dataset}/model/{freq}mhz.joblib",
-        probabilities="results/{dataset}/model/{freq}mhz_probabilities.parquet",
-    log:
-        "logs/{dataset}/train/{freq}.log",
-    benchmark:
-        "benchmarks/{dataset}/train/{freq}.tsv"
-    conda:
-        "../envs/sdc1.yaml"
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        classifier=canonical(config["classifier"]),
-    script:
-        "../scripts/train.py"
+if config["classifier"]["model"] is None:
+
+    rule train:
+        input:
+            features="results/{dataset}/features.parquet",
+            labels="results/{dataset}/labels/{freq}mhz.parquet",
+        output:
+            model="results/{dataset}/model/{freq}mhz.joblib",
+            probabilities="results/{dataset}/model/{freq}mhz_probabilities.parquet",
+            card="results/{dataset}/model/{freq}mhz.json",
+        log:
+            "logs/{dataset}/train/{freq}.log",
+        benchmark:
+            "benchmarks/{dataset}/train/{freq}.tsv"
+        conda:
+            "../envs/sdc1.yaml"
+        threads: 2
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            classifier=get_classifier_settings(),
+            frequencies=lambda wc: get_frequencies(wc.dataset),
+        script:
+            "../scripts/train.py"
+
+else:
+
+    # A model trained by another run (`classifier.model`, a `results/<dataset>/model` folder)
+    # classifies this dataset's sources: no labels needed, none used.
+    rule apply_model:
+        input:
+            unpack(get_given_model),
+            features="results/{dataset}/features.parquet",
+        output:
+            model="results/{dataset}/model/{freq}mhz.joblib",
+            probabilities="results/{dataset}/model/{freq}mhz_probabilities.parquet",
+            card="results/{dataset}/model/{freq}mhz.json",
+        log:
+            "logs/{dataset}/apply_model/{freq}.log",
+        benchmark:
+            "benchmarks/{dataset}/apply_model/{freq}.tsv"
+        conda:
+            "../envs/sdc1.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        params:
+            feature_set=config["classifier"]["features"],
+        script:
+            "../scripts/apply_model.py"
 
 
 rule predict:

@@ -223,6 +223,38 @@ def get_tiling_settings() -> dict:
     )
 
 
+def get_classifier_settings() -> dict:
+    """The `classifier` settings that reach training: naming a model to apply reruns no training."""
+    return canonical({k: v for k, v in config["classifier"].items() if k != "model"})
+
+
+def get_given_model(wildcards) -> dict[str, str]:
+    """The model of another run that classifies this frequency (`classifier.model`), and its card."""
+    from sdc1.model_card import model_paths
+
+    model, card = model_paths(config["classifier"]["model"], int(wildcards.freq))
+    return {"given_model": str(model), "given_card": str(card)}
+
+
+def check_given_model(name: str) -> None:
+    """Check `classifier.model` against the dataset before any job runs.
+
+    A missing frequency, a model file that is not its card's, or a feature set
+    that reads frequencies the dataset lacks stops the workflow with one line.
+    """
+    from sdc1.errors import InputError
+    from sdc1.model_card import check_model_folder
+
+    try:
+        check_model_folder(
+            config["classifier"]["model"],
+            get_frequencies(name),
+            config["classifier"]["features"],
+        )
+    except InputError as exc:
+        raise WorkflowError(f"config key classifier.model: {exc}") from None
+
+
 def get_image_mem_mb(wildcards, input, attempt) -> int:
     """Memory for PyBDSF on a whole image: ~200 bytes per pixel at SDC1 density (measured),
     50x a float32 FITS file, plus 500 MB."""
@@ -363,3 +395,5 @@ if DATASET not in config["datasets"]:
     )
 if get_dataset_config(DATASET)["kind"] == "files":
     check_user_files(DATASET)
+if config["classifier"]["model"] is not None:
+    check_given_model(DATASET)

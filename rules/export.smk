@@ -1,5 +1,5 @@
-# Catalogues astronomers open directly: FITS and VOTable (units, UCDs) for TOPCAT and
-# Aladin, and a DS9/CARTA region file of the detections coloured by class.
+# Catalogues astronomers open directly: FITS, VOTable and ECSV (units, UCDs, errors) for
+# TOPCAT, Aladin and pandas, and a DS9/CARTA region file of the detections coloured by class.
 
 
 rule export_catalogue:
@@ -15,6 +15,12 @@ rule export_catalogue:
         ),
         votable=report(
             "results/{dataset}/export/{freq}mhz.vot",
+            caption="../report/export.rst",
+            category="Catalogues",
+            subcategory="{freq} MHz",
+        ),
+        ecsv=report(
+            "results/{dataset}/export/{freq}mhz.ecsv",
             caption="../report/export.rst",
             category="Catalogues",
             subcategory="{freq} MHz",

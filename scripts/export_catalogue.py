@@ -1,4 +1,4 @@
-"""Snakemake entry point: the catalogue as FITS, VOTable and DS9 regions."""
+"""Snakemake entry point: the catalogue as FITS, VOTable, ECSV and DS9 regions."""
 
 from sdc1.export import write_catalogue_files
 from sdc1.io import read_table
@@ -12,6 +12,7 @@ with job_log(snakemake.log[0]) as logger:
         int(snakemake.wildcards.freq),
         fits_path=snakemake.output.fits,
         votable_path=snakemake.output.votable,
+        ecsv_path=snakemake.output.ecsv,
         regions_path=snakemake.output.regions,
     )
     logger.info("%d sources, %d columns exported", len(table), len(table.columns))

@@ -1,4 +1,4 @@
-"""Snakemake entry point: train the calibrated random forests of one frequency.
+"""Snakemake entry point: train the calibrated random forests of one frequency, and its card.
 
 Where no classifier can be trained, every source falls back to class 3 (SFG): the model's
 ``fallback`` says so and why (logged here, repeated in the score file).
@@ -8,6 +8,7 @@ from sdc1.classify import ClassifierSettings
 from sdc1.io import read_table, write_table
 from sdc1.logs import job_log
 from sdc1.model import save_model, train_frequency
+from sdc1.model_card import make_model_card, write_model_card
 
 with job_log(snakemake.log[0]) as logger:
     freq = int(snakemake.wildcards.freq)
@@ -24,3 +25,13 @@ with job_log(snakemake.log[0]) as logger:
     )
     save_model(model, snakemake.output.model)
     write_table(probabilities, snakemake.output.probabilities)
+    write_model_card(
+        make_model_card(
+            model,
+            dataset=snakemake.wildcards.dataset,
+            frequencies=snakemake.params.frequencies,
+            classifier=snakemake.params.classifier,
+            joblib_path=snakemake.output.model,
+        ),
+        snakemake.output.card,
+    )

@@ -70,7 +70,7 @@ def case_record(run: Path, dataset: str, freq: int, config: dict[str, Any]) -> d
 
     table = catalogue[["id", "ra_core", "dec_core"]].join(tag_table(catalogue).astype(float))
     table = table.merge(labels, on="id", validate="1:1")
-    settings = ClassifierSettings(**config["classifier"])
+    settings = ClassifierSettings.from_config(config["classifier"])
     fit = train_and_predict(table, list(TAGS), settings, n_jobs=2)
     judged = evaluation_rows(table, bool(table["in_training_area"].all()))
     true = table.loc[judged, "true_class"].to_numpy(int)

@@ -96,7 +96,7 @@ def labelled_cases(
 def run_settings(run: Path) -> ClassifierSettings:
     """The run's ``config.classifier``."""
     config = yaml.safe_load((run / "config" / "config.yaml").read_text())
-    return ClassifierSettings(**config["classifier"])
+    return ClassifierSettings.from_config(config["classifier"])
 
 
 def judge(

@@ -43,6 +43,15 @@ class ClassifierSettings:
     importance_weights: bool = False
     self_training: float | None = None
 
+    @classmethod
+    def from_config(cls, section: dict[str, Any]) -> ClassifierSettings:
+        """The settings of a ``config.classifier`` section.
+
+        Its ``model`` key (a trained model to apply instead of training,
+        :func:`sdc1.model.apply_model`) is not a hyper-parameter and is left out.
+        """
+        return cls(**{k: v for k, v in section.items() if k != "model"})
+
 
 def make_classifier(settings: ClassifierSettings, n_jobs: int = 1) -> Any:
     """A random forest wrapped in cross-validated probability calibration."""

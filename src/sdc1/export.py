@@ -1,10 +1,13 @@
-"""Catalogues astronomers open directly: FITS and VOTable with units and UCDs, DS9 regions.
+"""Catalogues astronomers open directly: FITS, VOTable and ECSV with units and UCDs, DS9 regions.
 
-TOPCAT, Aladin and STILTS read the FITS binary table and the VOTable with each
-column's unit and UCD (the IVOA's Unified Content Descriptors), so that
-positions are recognised as positions and fluxes as fluxes. DS9 and CARTA draw
-the region file over the image: one ellipse per source, PyBDSF's fitted ellipse
-(FWHM, before deconvolution), coloured by predicted class.
+TOPCAT, Aladin and STILTS read the FITS binary table, the VOTable and the ECSV
+(CSV with a YAML header that pandas also reads) with each column's unit and UCD
+(the IVOA's Unified Content Descriptors), so that positions are recognised as
+positions and fluxes as fluxes. Each measured value comes with its 1-sigma error
+from PyBDSF's fit, the local noise, the S/N, the reliability and the class
+probabilities. DS9 and CARTA draw the region file (written by astropy-regions)
+over the image: one ellipse per source, PyBDSF's fitted ellipse (FWHM, before
+deconvolution), coloured by predicted class.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import astropy.units as u
 import numpy as np
 import pandas as pd
+from astropy.coordinates import SkyCoord
 from astropy.table import Table
+from regions import EllipseSkyRegion, RegionMeta, Regions, RegionVisual
 
 from sdc1.io import atomic_path
 
@@ -24,6 +30,8 @@ __all__ = [
     "Column",
     "catalogue_table",
     "ds9_regions",
+    "flux_error",
+    "sky_regions",
     "write_catalogue_files",
 ]
 
@@ -44,8 +52,17 @@ COLUMNS: dict[str, Column] = {
     "dec_core": Column("deg", "pos.eq.dec;meta.main", "Declination of the core (ICRS)"),
     "ra_cent": Column("deg", "pos.eq.ra", "Right ascension of the centroid (ICRS)"),
     "dec_cent": Column("deg", "pos.eq.dec", "Declination of the centroid (ICRS)"),
+    "e_ra_core": Column("arcsec", "stat.error;pos.eq.ra", "1-sigma error of ra_core"),
+    "e_dec_core": Column("arcsec", "stat.error;pos.eq.dec", "1-sigma error of dec_core"),
+    "e_ra_cent": Column("arcsec", "stat.error;pos.eq.ra", "1-sigma error of ra_cent"),
+    "e_dec_cent": Column("arcsec", "stat.error;pos.eq.dec", "1-sigma error of dec_cent"),
     "flux": Column(
         "Jy", "phot.flux.density;em.radio", "Integrated flux density, primary-beam corrected"
+    ),
+    "e_flux": Column(
+        "Jy",
+        "stat.error;phot.flux.density;em.radio",
+        "1-sigma error of flux: PyBDSF's, times the calibration's flux correction",
     ),
     "core_frac": Column(None, "arith.ratio", "Core flux density over the total"),
     "b_maj": Column("arcsec", "phys.angSize.smajAxis", "Deconvolved major axis (FWHM)"),
@@ -57,13 +74,28 @@ COLUMNS: dict[str, Column] = {
     "p_fs_agn": Column(None, "stat.probability", "Calibrated probability of class 2 (FS-AGN)"),
     "p_sfg": Column(None, "stat.probability", "Calibrated probability of class 3 (SFG)"),
     "snr": Column(None, "stat.snr", "Peak signal-to-noise ratio"),
+    "isl_rms": Column(
+        "Jy/beam", "stat.stdev;phot.flux.density", "Local rms noise (PyBDSF's island)"
+    ),
     "reliability": Column(None, "stat.probability", "Probability that the detection is real"),
     "pb_response": Column(None, "instr.beam;arith.ratio", "Primary-beam response at the centroid"),
     "tags": Column(None, "src.morph.type", "Morphology tags, comma-separated (sdc1.morphology)"),
     "peak_flux": Column("Jy/beam", "phot.flux.density;stat.max", "Peak brightness"),
+    "e_peak_flux": Column(
+        "Jy/beam", "stat.error;phot.flux.density;stat.max", "1-sigma error of peak_flux"
+    ),
+    "total_flux": Column(
+        "Jy", "phot.flux.density;em.radio;stat.fit", "PyBDSF's integrated flux, before calibration"
+    ),
+    "e_total_flux": Column(
+        "Jy", "stat.error;phot.flux.density;em.radio", "1-sigma error of total_flux"
+    ),
     "maj_raw": Column("arcsec", "phys.angSize.smajAxis;stat.fit", "Fitted major axis (FWHM)"),
+    "e_maj_raw": Column("arcsec", "stat.error;phys.angSize.smajAxis", "1-sigma error of maj_raw"),
     "min_raw": Column("arcsec", "phys.angSize.sminAxis;stat.fit", "Fitted minor axis (FWHM)"),
+    "e_min_raw": Column("arcsec", "stat.error;phys.angSize.sminAxis", "1-sigma error of min_raw"),
     "pa_raw": Column("deg", "pos.posAng;stat.fit", "Fitted position angle, east of north"),
+    "e_pa_raw": Column("deg", "stat.error;pos.posAng", "1-sigma error of pa_raw"),
 }
 
 #: DS9 colours of the classes.
@@ -89,6 +121,10 @@ def catalogue_table(predictions: pd.DataFrame, primary: str, freq_mhz: int) -> T
     frame = predictions.copy()
     for code, name in enumerate(_PROBABILITIES, start=1):
         frame[name] = frame.get(f"p{code}_{primary}", np.nan)
+    if "pa_error" in frame:
+        frame["e_pa_raw"] = frame["pa_error"]
+    if {"e_total_flux", "total_flux", "flux"} <= set(frame.columns):
+        frame["e_flux"] = flux_error(frame["flux"], frame["total_flux"], frame["e_total_flux"])
     table = Table()
     for name, column in COLUMNS.items():
         if name not in frame:
@@ -107,6 +143,22 @@ def catalogue_table(predictions: pd.DataFrame, primary: str, freq_mhz: int) -> T
     return table
 
 
+def flux_error(
+    flux: pd.Series | np.ndarray,
+    total_flux: pd.Series | np.ndarray,
+    e_total_flux: pd.Series | np.ndarray,
+) -> np.ndarray:
+    """The error of the calibrated flux: PyBDSF's error times the flux correction.
+
+    The calibration multiplies each source's flux by a learned factor
+    (``flux / total_flux``), so its relative error is PyBDSF's; NaN where PyBDSF's
+    flux is zero or missing.
+    """
+    flux, total, error = (np.asarray(a, dtype=float) for a in (flux, total_flux, e_total_flux))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total != 0, error * np.abs(flux / total), np.nan)
+
+
 def _write_votable(table: Table, path: str | os.PathLike) -> None:
     from astropy.io.votable import from_table
 
@@ -116,28 +168,51 @@ def _write_votable(table: Table, path: str | os.PathLike) -> None:
     votable.to_xml(str(path))
 
 
-def ds9_regions(predictions: pd.DataFrame) -> str:
-    """DS9/CARTA regions of the sources: PyBDSF's fitted ellipses, coloured by class.
+def sky_regions(predictions: pd.DataFrame) -> Regions:
+    """The sources as astropy-regions ellipses: PyBDSF's fitted FWHM, coloured by class.
 
-    DS9's ellipse takes semi-axes and an angle from the +RA axis (west of the
-    north-up image's x axis), so PyBDSF's FWHM are halved and 90 degrees is
-    added to its position angle, east of north.
+    A sky ellipse's ``angle`` is measured from the +RA axis (the image's x axis
+    when north is up), so 90 degrees is added to PyBDSF's position angle, east of
+    north. Each region's text is the source's ``id``.
     """
-    lines = [
-        "# Region file format: DS9 version 4.1",
-        "# sdc1 workflow detections; colour: "
-        + ", ".join(f"{c} class {k}" for k, c in CLASS_COLOURS.items()),
-        'global color=green width=1 font="helvetica 10 normal roman"',
-        "fk5",
-    ]
-    columns = ["id", "ra_core", "dec_core", "maj_raw", "min_raw", "pa_raw", "class"]
-    for row in predictions[columns].itertuples(index=False):
-        colour = CLASS_COLOURS.get(int(row[6]), "yellow")
-        lines.append(
-            f'ellipse({row[1]:.7f},{row[2]:.7f},{row[3] / 2:.3f}",{row[4] / 2:.3f}",'
-            f"{(row[5] + 90.0) % 360.0:.2f}) # color={colour} text={{{int(row[0])}}}"
-        )
-    return "\n".join(lines) + "\n"
+    if len(predictions) == 0:
+        return Regions([])
+    centres = SkyCoord(
+        predictions["ra_core"].to_numpy(float),
+        predictions["dec_core"].to_numpy(float),
+        unit="deg",
+        frame="icrs",
+    )
+    width = predictions["maj_raw"].to_numpy(float) * u.arcsec
+    height = predictions["min_raw"].to_numpy(float) * u.arcsec
+    angle = ((predictions["pa_raw"].to_numpy(float) + 90.0) % 360.0) * u.deg
+    ids = predictions["id"].to_numpy(dtype=np.int64)
+    classes = predictions["class"].to_numpy(dtype=np.int64)
+    return Regions(
+        [
+            EllipseSkyRegion(
+                centres[i],
+                width[i],
+                height[i],
+                angle[i],
+                meta=RegionMeta(text=str(ids[i])),
+                visual=RegionVisual(edgecolor=CLASS_COLOURS.get(int(classes[i]), "yellow")),
+            )
+            for i in range(len(predictions))
+        ]
+    )
+
+
+def ds9_regions(predictions: pd.DataFrame) -> str:
+    """The DS9 region file of :func:`sky_regions`, with a comment naming the class colours."""
+    legend = "# sdc1 workflow detections by class: " + ", ".join(
+        f"{c} class {k}" for k, c in CLASS_COLOURS.items()
+    )
+    body = sky_regions(predictions).serialize(format="ds9")
+    if not body:
+        return "# Region file format: DS9 astropy/regions\n" + legend + "\nicrs\n"
+    first, rest = body.split("\n", 1)
+    return f"{first}\n{legend}\n{rest}"
 
 
 def write_catalogue_files(
@@ -147,9 +222,10 @@ def write_catalogue_files(
     *,
     fits_path: str | os.PathLike,
     votable_path: str | os.PathLike,
+    ecsv_path: str | os.PathLike,
     regions_path: str | os.PathLike,
 ) -> Table:
-    """Write the FITS binary table, the VOTable and the DS9 region file of a catalogue.
+    """Write the FITS binary table, the VOTable, the ECSV and the DS9 region file of a catalogue.
 
     Each file is written atomically: a failure leaves no half-written file.
 
@@ -163,6 +239,8 @@ def write_catalogue_files(
         table.write(tmp, format="fits", overwrite=True)
     with atomic_path(votable_path) as tmp:
         _write_votable(table, tmp)
+    with atomic_path(ecsv_path) as tmp:
+        table.write(tmp, format="ascii.ecsv", overwrite=True)
     with atomic_path(regions_path) as tmp:
         tmp.write_text(ds9_regions(predictions))
     return table

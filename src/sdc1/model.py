@@ -21,10 +21,12 @@ from sdc1.classify import (
     CLASS_NAMES,
     CLASSES,
     ClassifierSettings,
+    class_probabilities,
     feature_importances,
     predict_classes,
     train_and_predict,
 )
+from sdc1.errors import InputError
 from sdc1.io import atomic_path
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "Fallback",
     "FeatureSetModel",
     "TrainedModel",
+    "apply_model",
     "class_counts",
     "fallback_reason",
     "feature_sets",
@@ -118,6 +121,8 @@ class TrainedModel:
     fallback : Fallback or None
         Set where the primary feature set has no model and every source gets the
         fallback class.
+    trained_on : str or None
+        The dataset it was trained on, where it classifies another one.
     """
 
     freq: int
@@ -125,6 +130,9 @@ class TrainedModel:
     feature_sets: dict[str, FeatureSetModel]
     n_labelled: int
     fallback: Fallback | None = None
+    #: The dataset the model was trained on, where it classifies another one
+    #: (:func:`apply_model`); None where it was trained on the dataset it classifies.
+    trained_on: str | None = None
 
     @property
     def primary_model(self) -> FeatureSetModel:
@@ -234,6 +242,64 @@ def train_frequency(
             trained.fallback.reason,
         )
     return trained, out
+
+
+def apply_model(
+    table: pd.DataFrame, model: TrainedModel, feature_set: str, *, trained_on: str
+) -> tuple[TrainedModel, pd.DataFrame]:
+    """Classify a dataset's sources with a model trained on another dataset.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        This frequency's rows of the feature table.
+    model : TrainedModel
+        The model of the same frequency from another run (``classifier.model``).
+    feature_set : str
+        ``classifier.features``: the feature set whose classes are submitted. The
+        single-frequency baseline is applied beside it, as in training.
+    trained_on : str
+        Where the model was trained (its card's dataset), for the score files.
+
+    Returns
+    -------
+    model : TrainedModel
+        ``model`` with ``feature_set`` as its primary and only the applied feature
+        sets, marked ``trained_on``.
+    probabilities : pandas.DataFrame
+        :func:`train_frequency`'s table without decision-weight columns (the model's
+        own weights apply) and ``out_of_fold`` false: no source was seen in training.
+
+    Raises
+    ------
+    InputError
+        When the model lacks ``feature_set`` or the table lacks one of its features.
+    """
+    applied: dict[str, FeatureSetModel] = {}
+    out = pd.DataFrame({"id": table["id"].to_numpy()})
+    for name in feature_sets(feature_set):
+        if name not in model.feature_sets:
+            raise InputError(
+                f"the {model.freq} MHz model has no {name!r} classifier "
+                f"(it has {', '.join(model.feature_sets)})"
+            )
+        trained = model.feature_sets[name]
+        missing = [c for c in trained.columns if c not in table.columns]
+        if missing:
+            raise InputError(
+                f"the {model.freq} MHz {name!r} classifier needs features this dataset "
+                f"lacks: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+            )
+        applied[name] = trained
+        probs = class_probabilities(trained.model, table[trained.columns])
+        for i, cls in enumerate(CLASSES):
+            out[f"p{cls}_{name}"] = probs[:, i]
+    out["out_of_fold"] = False
+    fallback = model.fallback if applied[feature_set].model is None else None
+    result = TrainedModel(
+        model.freq, feature_set, applied, model.n_labelled, fallback, trained_on=trained_on
+    )
+    return result, out
 
 
 def predictions_for(

@@ -173,6 +173,11 @@ def score_frequency(
         if whole_image_training
         else "matched sources outside the training area"
     )
+    if model.trained_on is not None:
+        result["classification"]["evaluated_on"] = (
+            f"matched sources, classified by the model trained on {model.trained_on}"
+        )
+    result["classification"]["trained_on"] = model.trained_on
     if not whole_image_training:
         result["classification"]["training_area"] = training_area_metrics(table, primary, freq)
     if {"flux", "snr"} <= set(table.columns):

@@ -1,5 +1,6 @@
-"""Catalogues for astronomers' tools: FITS and VOTable read back with units and UCDs, checked by
-STILTS (Debian's `stilts`, as TOPCAT users have it), and DS9 regions parsed by `regions`."""
+"""Catalogues for astronomers' tools: FITS, VOTable and ECSV read back with units, UCDs and errors,
+checked by STILTS (Debian's `stilts`, as TOPCAT users have it), and DS9 regions written by
+astropy-regions and parsed back by it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from astropy.table import Table
+from regions import Regions
 
 from sdc1.export import CLASS_COLOURS, COLUMNS, write_catalogue_files
 
@@ -39,8 +41,21 @@ def predictions(n: int = 5) -> pd.DataFrame:
             "maj_raw": rng.uniform(1.5, 4, n),
             "min_raw": rng.uniform(1.5, 2, n),
             "pa_raw": rng.uniform(0, 180, n),
+            "pa_error": rng.uniform(1, 10, n),
+            "e_maj_raw": rng.uniform(0.1, 0.3, n),
+            "e_min_raw": rng.uniform(0.1, 0.3, n),
+            "e_ra_core": rng.uniform(0.01, 0.1, n),
+            "e_dec_core": rng.uniform(0.01, 0.1, n),
+            "e_ra_cent": rng.uniform(0.01, 0.1, n),
+            "e_dec_cent": rng.uniform(0.01, 0.1, n),
+            "peak_flux": rng.uniform(1e-6, 1e-4, n),
+            "e_peak_flux": rng.uniform(1e-7, 1e-6, n),
+            "isl_rms": rng.uniform(1e-7, 1e-6, n),
         }
     )
+    # PyBDSF's flux before calibration and its error: calibration scaled the flux by 1.25.
+    frame["total_flux"] = frame["flux"] / 1.25
+    frame["e_total_flux"] = frame["total_flux"] * 0.1
     frame["ra_cent"], frame["dec_cent"], frame["core_frac"] = frame.ra_core, frame.dec_core, 0.0
     for code in (1, 2, 3):
         frame[f"p{code}_multi"] = probs[:, code - 1]
@@ -53,6 +68,7 @@ def exported(tmp_path: Path) -> dict[str, Path]:
     paths = {
         "fits_path": tmp_path / "560mhz.fits",
         "votable_path": tmp_path / "560mhz.vot",
+        "ecsv_path": tmp_path / "560mhz.ecsv",
         "regions_path": tmp_path / "560mhz.reg",
     }
     write_catalogue_files(predictions(), "multi", 560, **paths)
@@ -69,7 +85,7 @@ def test_fits_and_votable_carry_units_ucds_and_the_primary_probabilities(exporte
     np.testing.assert_allclose(table["p_ss_agn"], expected["p1_multi"])
     assert list(table["class"]) == [1, 2, 3, 3, 3]
     fits_table = Table.read(exported["fits_path"])
-    assert fits_table.colnames == [c for c in COLUMNS if c not in ("peak_flux",)]
+    assert fits_table.colnames == list(COLUMNS)
     assert str(fits_table["b_maj"].unit) == "arcsec"
     np.testing.assert_allclose(fits_table["flux"], expected["flux"])
     assert list(table["tags"]) == ["double,extended", "", "compact", "compact,faint", "bright"]
@@ -82,17 +98,43 @@ def test_an_empty_catalogue_gives_empty_files(tmp_path: Path) -> None:
     paths = {
         "fits_path": tmp_path / "e.fits",
         "votable_path": tmp_path / "e.vot",
+        "ecsv_path": tmp_path / "e.ecsv",
         "regions_path": tmp_path / "e.reg",
     }
     write_catalogue_files(empty, "multi", 9200, **paths)
     assert len(Table.read(paths["fits_path"])) == 0
     assert len(Table.read(paths["votable_path"])) == 0
-    assert paths["regions_path"].read_text().splitlines()[-1] == "fk5"
+    assert len(Table.read(paths["ecsv_path"])) == 0
+    assert paths["regions_path"].read_text().splitlines()[-1] == "icrs"
+    assert len(Regions.read(paths["regions_path"], format="ds9")) == 0
+
+
+def test_every_measured_value_has_its_error_with_the_same_unit(exported) -> None:
+    table = Table.read(exported["ecsv_path"])
+    expected = predictions()
+    for value, error in [
+        ("ra_core", "e_ra_core"),
+        ("flux", "e_flux"),
+        ("peak_flux", "e_peak_flux"),
+        ("total_flux", "e_total_flux"),
+        ("maj_raw", "e_maj_raw"),
+        ("pa_raw", "e_pa_raw"),
+    ]:
+        assert table[error].meta["ucd"].startswith("stat.error;"), error
+        assert table[error].unit is not None, error
+        if value != "ra_core":
+            assert table[error].unit == table[value].unit, error
+    # The calibrated flux keeps PyBDSF's relative error.
+    np.testing.assert_allclose(table["e_flux"], expected["flux"] * 0.1)
+    np.testing.assert_allclose(table["e_pa_raw"], expected["pa_error"])
+    assert str(table["isl_rms"].unit) == "Jy / beam"
+    # pandas reads the same file as a CSV.
+    frame = pd.read_csv(exported["ecsv_path"], comment="#", sep=" ")
+    np.testing.assert_allclose(frame["flux"], expected["flux"])
 
 
 def test_ds9_regions_parse_with_one_coloured_ellipse_per_source(exported) -> None:
-    regions = pytest.importorskip("regions")
-    parsed = regions.Regions.read(exported["regions_path"], format="ds9")
+    parsed = Regions.read(exported["regions_path"], format="ds9")
     assert len(parsed) == 5
     expected = predictions()
     first = parsed[0]
@@ -114,7 +156,7 @@ def stilts(*args: str) -> subprocess.CompletedProcess:
 def test_stilts_validates_the_votable_and_reads_both_tables(exported) -> None:
     lint = stilts("votlint", f"votable={exported['votable_path']}")
     assert lint.returncode == 0 and lint.stdout.strip() == "", lint.stdout + lint.stderr
-    for key in ("fits_path", "votable_path"):
+    for key in ("fits_path", "votable_path", "ecsv_path"):
         count = stilts("tpipe", f"in={exported[key]}", "omode=count")
         assert count.returncode == 0, count.stderr
         assert "rows: 5" in count.stdout, count.stdout

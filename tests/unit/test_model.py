@@ -26,7 +26,7 @@ def test_settings_defaults_are_the_config_values() -> None:
     import yaml
 
     config = yaml.safe_load((Path(__file__).parents[2] / "config" / "config.yaml").read_text())
-    assert ClassifierSettings(**config["classifier"]) == ClassifierSettings()
+    assert ClassifierSettings.from_config(config["classifier"]) == ClassifierSettings()
 
 
 def test_trained_model_predicts_with_its_decision_weights(tmp_path: Path) -> None:

@@ -161,6 +161,21 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
     assert tiles["job_mem_mb"] == 2500 and tiles["tile_size"] == "auto"
     assert tiles["tiles"] and all(t["mem_mb"] <= 2500 for t in tiles["tiles"])
 
+    # A model folder without the dataset's frequency stops the run before any job, in one line
+    # (tests/workflow/test_report.py applies a trained model to images without truth).
+    mine = [
+        "--config",
+        "dataset=mine",
+        "datasets={mine: {kind: files, images: {560: %s}}}"
+        % (workflow_dir / "data" / "sdc1_cutout_small" / "images" / "560mhz.fits"),
+    ]
+    missing = snakemake(workflow_dir, "-n", *mine, "classifier={model: nowhere}", check=False)
+    assert missing.returncode != 0
+    assert (
+        "config key classifier.model: nowhere/560mhz.joblib: no 560 MHz model in nowhere"
+        in missing.stdout + missing.stderr
+    )
+
 
 def test_unknown_dataset_stops_before_any_job(workflow_dir: Path) -> None:
     result = snakemake(

@@ -26,6 +26,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sdc1.figures import FIGURE_NAMES
@@ -112,12 +113,14 @@ def test_report_has_figures_and_summary_table(report_run: Path) -> None:
     assert f"results/{DATASET}/figures/spectral_index.png" in figures
     for path, data in figures.items():
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, path
-    # The catalogues for astronomers' tools are in the report too, each frequency's three.
+    # The catalogues for astronomers' tools are in the report too, each frequency's four.
     for freq in FREQUENCIES:
         _, fits_bytes = entries[f"results/{DATASET}/export/{freq}mhz.fits"]
         assert fits_bytes.startswith(b"SIMPLE  =")
         _, votable = entries[f"results/{DATASET}/export/{freq}mhz.vot"]
         assert b"<VOTABLE" in votable and b'ucd="pos.eq.ra;meta.main"' in votable
+        _, ecsv = entries[f"results/{DATASET}/export/{freq}mhz.ecsv"]
+        assert ecsv.startswith(b"# %ECSV") and b"unit: Jy" in ecsv
         _, regions = entries[f"results/{DATASET}/export/{freq}mhz.reg"]
         assert regions.startswith(b"# Region file format: DS9")
 
@@ -153,6 +156,47 @@ def test_long_steps_log_progress(report_run: Path) -> None:
 
 
 # --------------------------------------------------------------------------- in a browser
+
+
+def test_a_trained_model_classifies_images_without_truth(report_run: Path) -> None:
+    """The run's trained models, applied to the same images given without truth, as an
+    astronomer's own images would be (`classifier.model`): forest probabilities, not the
+    all-SFG fallback of a dataset without truth."""
+    model_folder = f"results/{DATASET}/model"
+    cards = {
+        freq: json.loads((report_run / model_folder / f"{freq}mhz.json").read_text())
+        for freq in FREQUENCIES
+    }
+    images = ", ".join(f"{f}: inputs/{f}.fits" for f in FREQUENCIES)
+    beams = ", ".join(f"{f}: inputs/{f}_pb.fits" for f in FREQUENCIES)
+    snakemake(
+        report_run,
+        "--cores",
+        "2",
+        "--config",
+        "dataset=mine",
+        f"datasets={{mine: {{kind: files, images: {{{images}}}, pb: {{{beams}}}}}}}",
+        f"classifier={{model: {model_folder}}}",
+    )
+    assert not (report_run / "benchmarks" / "mine" / "train").exists()
+    for freq in FREQUENCIES:
+        assert cards[freq]["dataset"] == DATASET and cards[freq]["needs"]["multi"]
+        assert (report_run / "benchmarks" / "mine" / "apply_model" / f"{freq}.tsv").exists()
+        predictions = pd.read_csv(
+            report_run / "results" / "mine" / "predictions" / f"{freq}mhz.csv"
+        )
+        probabilities = predictions[[f"p{c}_multi" for c in (1, 2, 3)]].to_numpy(float)
+        assert len(probabilities) > 20
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+        if cards[freq]["fallback"] is None:
+            # Classes from the forest: more than one gets probability (this small field's
+            # training labels need not hold all three), and SFG is not certain everywhere.
+            assert (probabilities > 0).any(axis=0).sum() >= 2, freq
+            assert ((probabilities[:, 2] > 0.01) & (probabilities[:, 2] < 0.99)).any(), freq
+    # No truth, no score.
+    assert not (report_run / "results" / "mine" / "scores").exists()
+    fallbacks = [freq for freq in FREQUENCIES if cards[freq]["fallback"] is not None]
+    assert len(fallbacks) < len(FREQUENCIES), "no frequency with a trained classifier"
 
 
 @pytest.fixture(scope="module")
