@@ -4,8 +4,9 @@ The commands are read from the code blocks of README.md, config/README.md and th
 pages (docs/), and from the
 usage lines (`#   snakemake ...`) of the profiles and config overlays, so that a documented
 command cannot break unnoticed. Snakemake commands run with `-n` (the DAG is built, the
-config validated, nothing executed); the report command, which needs a finished run, runs
-for real after one on the smallest dataset; `make` targets run with `make -n`.
+config validated, nothing executed); the report command and the commands that apply a run's
+trained model (`classifier={model: ...}`), which need a finished run, run after one on the
+smallest dataset; `make` targets run with `make -n`.
 """
 
 from __future__ import annotations
@@ -114,6 +115,11 @@ def unique(commands: list[tuple[str, str]]) -> list[tuple[str, str]]:
 COMMANDS = unique(documented_commands())
 
 
+def needs_a_run(command: str) -> bool:
+    """Whether ``command`` needs a finished run: the report, or applying a run's trained model."""
+    return " --report " in f"{command} " or "classifier={model:" in command
+
+
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the workflow beside a `shared` folder, as a clone sits beside ../shared."""
@@ -145,8 +151,8 @@ def test_the_documents_show_the_commands_users_need() -> None:
 
 @pytest.mark.parametrize(
     "where,command",
-    [c for c in COMMANDS if " --report " not in f"{c[1]} "],
-    ids=[f"{w}: {c}" for w, c in COMMANDS if " --report " not in f"{c} "],
+    [c for c in COMMANDS if not needs_a_run(c[1])],
+    ids=[f"{w}: {c}" for w, c in COMMANDS if not needs_a_run(c)],
 )
 def test_documented_command_runs(checkout: Path, where: str, command: str) -> None:
     argv = shlex.split(command)
@@ -178,3 +184,13 @@ def test_documented_report_command_runs_after_a_run(checkout: Path, sdc1_sample:
         assert result.returncode == 0, f"{where}: {command}\n{result.stderr[-3000:]}"
         report = checkout / argv[argv.index("--report") + 1]
         assert report.stat().st_size > 100_000, f"{where}: {report} is too small"
+    # Commands that apply the run's trained model: their DAG builds, the model checked.
+    applying = [(w, c) for w, c in COMMANDS if "classifier={model:" in c]
+    assert applying
+    for where, command in applying:
+        argv = shlex.split(command)
+        if "-n" not in argv:
+            argv.insert(1, "-n")
+        result = run(checkout, argv)
+        assert result.returncode == 0, f"{where}: {command}\n{result.stderr[-3000:]}"
+        assert "apply_model" in result.stdout, f"{where}: {command}\n{result.stdout[-2000:]}"
