@@ -90,7 +90,8 @@ def figures(score: dict[str, Any], baseline: bool = False) -> dict[str, Any]:
 def table(record: dict[str, Any]) -> str:
     """The Markdown table of the record."""
     lines = [
-        "| judged on (560 MHz) | model trained on | features | macro F1 [95%] | in-field macro F1 |",
+        "| judged on (560 MHz) | model trained on | features | macro F1 [95%] "
+        "| in-field macro F1 |",
         "|---|---|---|---|---|",
     ]
     for row in record["rows"]:
