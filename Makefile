@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 # The second supported Python, for `make check-install`.
 PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: install lock check-install check-metadata container container-base test-container metadata metadata-lock config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
+.PHONY: install viewer-lib lock check-install check-metadata container container-base test-container metadata metadata-lock config-docs docs headline run test test-fast test-slurm lint bench bench-detection bench-tables bench-classification bench-full clean
 
 install: $(STAMP)
 
@@ -42,7 +42,15 @@ check-install:
 run: install
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
-test: install
+# Aladin Lite for `sdc1 view` and the viewer's browser test: exact version and integrity hash
+# from package-lock.json, from the npm registry (the rule install_aladin_lite does the same).
+viewer-lib: node_modules/aladin-lite/dist/aladin.js
+
+node_modules/aladin-lite/dist/aladin.js: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: install viewer-lib
 	$(BIN)/python -m pytest tests --ignore=tests/slurm --ignore=tests/container -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # The OCI image (Containerfile) with podman, tagged sdc1:<version>. CONTAINER_BASE is any

@@ -28,6 +28,7 @@ include: "rules/classify.smk"
 include: "rules/score.smk"
 include: "rules/export.smk"
 include: "rules/report.smk"
+include: "rules/view.smk"
 
 
 rule all:

@@ -82,6 +82,8 @@ validate(config, schema="../config/schema.yaml")
 
 
 FREQUENCIES = (560, 1400, 9200)
+# Aladin Lite as `npm ci` installs it from package-lock.json (rule install_aladin_lite).
+ALADIN_LITE_JS = "node_modules/aladin-lite/dist/aladin.js"
 
 
 def datasets_of_kind(kind: str) -> str:
@@ -306,7 +308,9 @@ def all_targets(name: str) -> list[str]:
     for freq in get_frequencies(name):
         targets.append(f"results/{name}/catalogues/{freq}mhz.csv")
         targets.append(f"results/{name}/submission/{freq}mhz.txt")
-        targets += [f"results/{name}/export/{freq}mhz.{ext}" for ext in ("fits", "vot", "reg")]
+        targets += [
+            f"results/{name}/export/{freq}mhz.{ext}" for ext in ("fits", "vot", "ecsv", "reg")
+        ]
         if has_truth(name, freq):
             targets.append(f"results/{name}/scores/{freq}mhz.json")
     return targets

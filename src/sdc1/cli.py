@@ -134,6 +134,39 @@ def cmd_query(args: argparse.Namespace) -> None:
     print(f"{len(selected)} of {len(catalogue)} sources", file=sys.stderr)
 
 
+def cmd_view(args: argparse.Namespace) -> None:
+    """Write the interactive view of a finished run's catalogue, and serve it with --serve."""
+    from sdc1.io import read_table
+    from sdc1.model import load_model
+    from sdc1.view import ALADIN_LITE_JS, serve, write_view
+
+    run = Path(args.run)
+    results = run / "results" / args.dataset
+    inputs = {
+        "image": results / "pbcor" / f"{args.freq}mhz.fits",
+        "predictions": results / "predictions" / f"{args.freq}mhz.csv",
+        "model": results / "model" / f"{args.freq}mhz.joblib",
+    }
+    for path in inputs.values():
+        if not path.is_file():
+            raise InputError(f"{path}: missing; run the workflow for {args.dataset} first")
+    labels = results / "labels" / f"{args.freq}mhz.parquet"
+    out = Path(args.out) if args.out else results / "view" / f"{args.freq}mhz"
+    written = write_view(
+        out,
+        inputs["image"],
+        read_table(inputs["predictions"]),
+        Path(args.aladin_lite) if args.aladin_lite else run / ALADIN_LITE_JS,
+        title=f"{args.dataset} {args.freq} MHz",
+        primary=load_model(inputs["model"]).primary,
+        labels=read_table(labels) if labels.is_file() else None,
+        max_side=args.max_side,
+    )
+    print(f"{out}: {written['sources']} sources, image {written['image_shape']} px")
+    if args.serve:
+        serve(out, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sdc1``."""
     parser = argparse.ArgumentParser(prog="sdc1", description="SKA SDC1 workflow tools")
@@ -190,6 +223,22 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("catalogue", help="a workflow catalogue (CSV or Parquet) with tags")
     query.add_argument("--out", help="write the selection here (CSV) instead of stdout")
     query.set_defaults(func=cmd_query)
+
+    view = sub.add_parser(
+        "view", help="an offline Aladin Lite view of a run's catalogue on its image"
+    )
+    view.add_argument("dataset", help="the dataset of the finished run")
+    view.add_argument("freq", type=int, help="frequency in MHz")
+    view.add_argument("--run", default=".", help="the run's folder (default: here)")
+    view.add_argument("--out", help="folder to write (default: results/DATASET/view/FREQmhz)")
+    view.add_argument("--max-side", type=int, default=2048, help="largest image side (px)")
+    view.add_argument(
+        "--aladin-lite",
+        help="aladin.js of the npm package (default: RUN/node_modules/aladin-lite/dist/aladin.js)",
+    )
+    view.add_argument("--serve", action="store_true", help="serve the folder over HTTP")
+    view.add_argument("--port", type=int, default=8000, help="port of --serve")
+    view.set_defaults(func=cmd_view)
     return parser
 
 

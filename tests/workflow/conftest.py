@@ -18,6 +18,8 @@ WORKFLOW_PARTS = (
     "config",
     "envs",
     "resources",
+    "package.json",
+    "package-lock.json",
     "report",
     "profiles",
 )

@@ -325,3 +325,91 @@ def test_report_renders_in_chromium(report_run: Path, chromium: str, tmp_path: P
     colours, inked = pixel_stats(shot[:, MENU_PX:])
     print(f"summary view, right of the menu: {colours} colours, {inked:.4f} inked")
     assert colours >= 30 and inked > 0.005, (colours, inked)
+
+
+@pytest.fixture
+def served_view(report_run: Path):
+    """The 560 MHz view (rule `view`, Aladin Lite by npm ci) served on a free local port;
+    yields (url, requested paths)."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    config = report_run / "report_test.yaml"
+    folder = f"results/{DATASET}/view/560mhz"
+    snakemake(report_run, folder, "--cores", "2", "--configfile", str(config))
+    requested: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args) -> None:
+            requested.append(self.path.split("?")[0])
+
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(Handler, directory=str(report_run / folder))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/index.html", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def browse(chromium: str, url: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Open ``url`` in headless chromium with WebGL 2 (SwiftShader) and no network beyond
+    127.0.0.1: every other host name fails to resolve."""
+    command = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+        "--virtual-time-budget=30000",
+        *args,
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr[-3000:]}"
+    return result
+
+
+def test_view_shows_the_catalogue_on_the_image_offline(
+    report_run: Path, chromium: str, served_view, tmp_path: Path
+) -> None:
+    url, requested = served_view
+    predictions = pd.read_csv(report_run / "results" / DATASET / "predictions" / "560mhz.csv")
+    # The page's self-test: once the image and layers are in, it moves the mouse onto the
+    # source nearest the centre and clicks it, as a user would, and reports what it shows.
+    dom = browse(chromium, f"{url}?selftest=1", tmp_path / "dom.profile", "--dump-dom").stdout
+    found = re.search(r'<pre id="selftest">(.*?)</pre>', dom, flags=re.DOTALL)
+    assert found, dom[-3000:]
+    report = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert report["image"] == "loaded"
+    assert report["sources_in_layers"] == len(predictions)
+    popup = report["popup"]
+    clicked = predictions.set_index("id").loc[report["clicked_id"]]
+    assert f"id\t{report['clicked_id']}" in popup, popup
+    assert "flux [Jy]" in popup and "p_sfg" in popup and "truth" in popup, popup
+    assert f"{clicked['dec_core']:.4f}"[:-1] in popup, (clicked["dec_core"], popup)
+    # Only the folder's files were asked for: no CDN, survey, log or SAMP request.
+    assert set(requested) <= {"/index.html", "/sources.js", "/aladin.js", "/image.fits"} | {
+        "/favicon.ico"
+    }, requested
+    assert {"/aladin.js", "/image.fits", "/sources.js"} <= set(requested)
+
+    png = tmp_path / "view.png"
+    browse(chromium, url, tmp_path / "shot.profile", f"--screenshot={png}")
+    from matplotlib.image import imread
+
+    shot = np.round(imread(png)[..., :3] * 255).astype(np.uint8)
+    # The image area (below the title bar, above the status line) holds the sky and markers.
+    colours, inked = pixel_stats(shot[80:700, 60:1220])
+    print(f"view: {colours} colours, {inked:.4f} inked")
+    assert colours >= 200 and inked > 0.02, (colours, inked)
