@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -413,3 +414,32 @@ def test_view_shows_the_catalogue_on_the_image_offline(
     colours, inked = pixel_stats(shot[80:700, 60:1220])
     print(f"view: {colours} colours, {inked:.4f} inked")
     assert colours >= 200 and inked > 0.02, (colours, inked)
+
+
+def test_sdc1_view_writes_the_same_view_from_the_command_line(
+    report_run: Path, tmp_path: Path
+) -> None:
+    sdc1 = Path(sys.executable).with_name("sdc1")
+    config = report_run / "report_test.yaml"
+    aladin = "node_modules/aladin-lite/dist/aladin.js"
+    snakemake(report_run, aladin, "--cores", "1", "--configfile", str(config))
+    out = tmp_path / "view"
+    result = subprocess.run(
+        [str(sdc1), "view", DATASET, "1400", "--run", str(report_run), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    predictions = pd.read_csv(report_run / "results" / DATASET / "predictions" / "1400mhz.csv")
+    assert f"{len(predictions)} sources" in result.stdout
+    data = json.loads((out / "sources.js").read_text().split("=", 1)[1].rstrip(";\n"))
+    assert data["meta"]["n_sources"] == len(predictions)
+    assert (out / "aladin.js").stat().st_size > 1_000_000
+    # A run without the frequency: one line naming the missing file.
+    missing = subprocess.run(
+        [str(sdc1), "view", DATASET, "9200", "--run", str(report_run)],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode != 0
+    assert "9200mhz.fits: missing; run the workflow for report_small first" in missing.stderr
