@@ -128,23 +128,23 @@ def _plain_header(wcs: WCS, shape: tuple[int, int]) -> fits.Header:
 def view_image(path: str | os.PathLike, max_side: int = 2048) -> ViewImage:
     """The image of ``path`` (2-D or with degenerate axes), block-averaged for the browser.
 
-    Rows are read a block at a time from a memory map, so a 32768^2 image needs
+    Rows are read a block at a time (astropy's ``section``), so a 32768^2 image needs
     about one block of rows in memory, not the whole image.
     """
-    with fits.open(path, memmap=True) as hdul:
+    with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
         hdu = hdul[0]
         wcs = WCS(hdu.header).celestial
-        data = hdu.data
-        while data.ndim > 2:
-            if data.shape[0] != 1:
-                raise InputError(f"{path}: a cube ({data.shape}); the viewer needs one plane")
-            data = data[0]
-        rows, cols = data.shape
+        shape = tuple(hdu.header[f"NAXIS{i}"] for i in range(hdu.header["NAXIS"], 0, -1))
+        if len(shape) < 2 or any(n != 1 for n in shape[:-2]):
+            raise InputError(f"{path}: a cube ({shape}); the viewer needs one plane")
+        lead = (0,) * (len(shape) - 2)
+        rows, cols = shape[-2:]
         factor = downsample_factor((rows, cols), max_side)
         out_rows, out_cols = math.ceil(rows / factor), math.ceil(cols / factor)
         out = np.full((out_rows, out_cols), np.nan, dtype=np.float32)
         for r in range(out_rows):
-            block = np.asarray(data[r * factor : (r + 1) * factor], dtype=np.float32)
+            rows_here = slice(r * factor, min((r + 1) * factor, rows))
+            block = np.asarray(hdu.section[(*lead, rows_here, slice(None))], dtype=np.float32)
             padded = np.full((factor, out_cols * factor), np.nan, dtype=np.float32)
             padded[: block.shape[0], :cols] = block
             with warnings.catch_warnings():
