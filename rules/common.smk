@@ -311,6 +311,11 @@ def all_targets(name: str) -> list[str]:
         targets += [
             f"results/{name}/export/{freq}mhz.{ext}" for ext in ("fits", "vot", "ecsv", "reg")
         ]
+        if config["export"]["images"]:
+            targets += [
+                f"results/{name}/export/{freq}mhz_{image}.fits"
+                for image in ("model", "residual", "rms")
+            ]
         if has_truth(name, freq):
             targets.append(f"results/{name}/scores/{freq}mhz.json")
     return targets

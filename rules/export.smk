@@ -43,3 +43,28 @@ rule export_catalogue:
         runtime=30,
     script:
         "../scripts/export_catalogue.py"
+
+
+# PyBDSF's model, residual and rms images of the whole field (`export.images: true`), for
+# DS9 and CARTA: made from the merged Gaussians and the background grid, tiled or not.
+rule export_images:
+    input:
+        image="results/{dataset}/pbcor/{freq}mhz.fits",
+        gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
+        background="results/{dataset}/background/{freq}mhz.npz",
+    output:
+        model="results/{dataset}/export/{freq}mhz_model.fits",
+        residual="results/{dataset}/export/{freq}mhz_residual.fits",
+        rms="results/{dataset}/export/{freq}mhz_rms.fits",
+    log:
+        "logs/{dataset}/export_images/{freq}.log",
+    benchmark:
+        "benchmarks/{dataset}/export_images/{freq}.tsv"
+    conda:
+        "../envs/sdc1.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    script:
+        "../scripts/export_images.py"

@@ -6,9 +6,11 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from astropy.io import fits
 
 from tests.conftest import REPO
 from tests.workflow.conftest import snakemake
@@ -160,6 +162,21 @@ def test_cutout_dag_runs_scores_and_reruns_only_what_changed(
     tiles = json.loads(plan.read_text())
     assert tiles["job_mem_mb"] == 2500 and tiles["tile_size"] == "auto"
     assert tiles["tiles"] and all(t["mem_mb"] <= 2500 for t in tiles["tiles"])
+
+    # PyBDSF's model, residual and rms images on request: nothing else reruns.
+    with_images = snakemake(workflow_dir, "--cores", "2", *config, "export={images: true}")
+    assert "export_images" in with_images.stdout + with_images.stderr
+    assert planned_rules(with_images.stdout) <= {"export_images", "all"}
+    export = results / "export"
+    image = np.squeeze(fits.getdata(results / "pbcor" / "560mhz.fits"))
+    model = np.squeeze(fits.getdata(export / "560mhz_model.fits"))
+    residual = np.squeeze(fits.getdata(export / "560mhz_residual.fits"))
+    rms = np.squeeze(fits.getdata(export / "560mhz_rms.fits"))
+    assert model.shape == residual.shape == rms.shape == image.shape
+    np.testing.assert_allclose(model + residual, image, atol=1e-9)
+    assert np.nanmax(model) > 0.5 * np.nanmax(image) and np.nanmin(rms) > 0
+    # The fitted sources leave a residual near the noise.
+    assert np.nanstd(residual) < 0.5 * np.nanstd(image)
 
     # A model folder without the dataset's frequency stops the run before any job, in one line
     # (tests/workflow/test_report.py applies a trained model to images without truth).
