@@ -15,6 +15,9 @@ from tests.conftest import REPO
 
 RULES = sorted((REPO / "rules").glob("*.smk"))
 ENVS = sorted((REPO / "envs").glob("*.yaml"))
+# Environments of rules that run no Python, only a tool (npm for Aladin Lite): not the lock's.
+TOOL_ENVS = {"nodejs.yaml": "install_aladin_lite"}
+PYTHON_ENVS = [path for path in ENVS if path.name not in TOOL_ENVS]
 
 # `conda:` followed by a quoted path, on the same line or the next.
 CONDA_DIRECTIVE = re.compile(r"^\s*conda:\s*\n?\s*[\"']([^\"']+)[\"']", re.MULTILINE)
@@ -141,7 +144,7 @@ def test_lock_satisfies_every_requirement_with_hashes() -> None:
     assert not unhashed, f"pins without hashes: {unhashed}"
 
 
-@pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PYTHON_ENVS, ids=lambda p: p.name)
 def test_environment_installs_the_current_lock(path: Path) -> None:
     # Snakemake names a conda environment by its file's content: the lock's checksum in
     # the file makes a new lock a new environment.
@@ -155,7 +158,7 @@ def test_environment_installs_the_current_lock(path: Path) -> None:
     assert "--require-hashes" in script and "requirements.lock" in script
 
 
-@pytest.mark.parametrize("path", ENVS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PYTHON_ENVS, ids=lambda p: p.name)
 def test_environment_python_satisfies_requires_python(path: Path) -> None:
     requires = pyproject()["requires-python"]
     conda, _ = env_specs(path)
@@ -175,8 +178,21 @@ def test_environment_python_satisfies_requires_python(path: Path) -> None:
 
 
 def test_post_deploy_script_installs_the_library() -> None:
-    for path in ENVS:
+    for path in PYTHON_ENVS:
         script = path.with_name(path.stem + ".post-deploy.sh")
         assert script.is_file(), f"{script.name} missing: the jobs import sdc1"
         text = script.read_text()
         assert text.startswith("#!") and "pip install" in text and "--no-deps" in text
+
+
+def test_tool_environments_pin_their_tool_and_serve_only_their_rule() -> None:
+    for name, rule in TOOL_ENVS.items():
+        conda, pip = env_specs(REPO / "envs" / name)
+        assert conda == {"nodejs": "20"} and not pip, name
+        users = [
+            rule_name
+            for rules in RULES
+            for rule_name, body in RULE_BLOCK.findall(rules.read_text())
+            if f"envs/{name}" in body
+        ]
+        assert users == [rule], f"{name} is used by {users}"
