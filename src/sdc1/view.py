@@ -166,8 +166,6 @@ def _value(value: Any) -> Any:
         return int(value)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
     return value
 
 
