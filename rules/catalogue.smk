@@ -9,6 +9,8 @@ rule catalogue:
         negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
         image="results/{dataset}/pbcor/{freq}mhz.fits",
         primary_beam=get_primary_beam,
+        # A tiled image's own peak threshold is its reliability model's S/N floor.
+        peak_threshold=get_peak_threshold,
     output:
         "results/{dataset}/catalogues/{freq}mhz_measured.csv",
     log:

@@ -225,6 +225,17 @@ def get_tiling_settings() -> dict:
     )
 
 
+def get_peak_threshold_settings() -> dict:
+    """What chooses a tiled image's peak threshold from its pilot tiles (`sdc1.peak_threshold`)."""
+    return canonical(
+        {
+            "floor": config["sourcefind"]["thresh_pix"],
+            "margin": config["sourcefind"]["peak_threshold_margin"],
+            "match_value": config["catalogue"]["match_value"],
+        }
+    )
+
+
 def get_classifier_settings() -> dict:
     """The `classifier` settings that reach training: naming a model to apply reruns no training."""
     return canonical({k: v for k, v in config["classifier"].items() if k != "model"})
@@ -295,6 +306,41 @@ def get_planned_tiles(wildcards) -> dict[str, list[str]]:
         "gaussians": [f"{prefix}/{name}_gaussians.parquet" for name in names],
         "negated": [f"{prefix}/{name}_negated.parquet" for name in names],
     }
+
+
+def get_pilot_tiles(wildcards) -> dict[str, list[str]]:
+    """The pilot tiles' tables (those whose negated image is searched), from which
+    `choose_peak_threshold` sets the image's peak threshold; none when it is not chosen
+    (`sourcefind.peak_threshold_margin: null`)."""
+    plan = checkpoints.plan_tiles.get(**wildcards).output[0]
+    if config["sourcefind"]["peak_threshold_margin"] is None:
+        return {"plan": plan}
+    prefix = f"results/{wildcards.dataset}/tiles/{wildcards.freq}mhz"
+    names = [t["name"] for t in read_plan_tiles(plan) if t.get("negated_weight", 1.0) > 0]
+    return {
+        "plan": plan,
+        "sources": [f"{prefix}/{name}.parquet" for name in names],
+        "negated": [f"{prefix}/{name}_negated.parquet" for name in names],
+    }
+
+
+def get_tile_peak_threshold(wildcards) -> list[str]:
+    """The image's chosen peak threshold, for a tile that is not a pilot tile: empty for
+    pilot tiles (searched at `sourcefind.thresh_pix`) and when none is chosen."""
+    if config["sourcefind"]["peak_threshold_margin"] is None:
+        return []
+    plan = checkpoints.plan_tiles.get(dataset=wildcards.dataset, freq=wildcards.freq).output[0]
+    tile = next(t for t in read_plan_tiles(plan) if t["name"] == wildcards.tile)
+    if tile.get("negated_weight", 1.0) > 0:
+        return []
+    return [f"results/{wildcards.dataset}/tiles/{wildcards.freq}mhz/peak_threshold.json"]
+
+
+def get_peak_threshold(wildcards) -> list[str]:
+    """A tiled image's peak threshold record (the catalogue's S/N floor); empty when untiled."""
+    if config["sourcefind"]["tile_size"] == 0:
+        return []
+    return [f"results/{wildcards.dataset}/tiles/{wildcards.freq}mhz/peak_threshold.json"]
 
 
 def get_scored_frequencies(name: str) -> list[int]:

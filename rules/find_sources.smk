@@ -8,7 +8,12 @@
 # its memory predicted by the plan) and `merge_tiles` keeps each source from the
 # tile whose core holds it. Both paths write the same two tables. The default,
 # `tile_size: auto`, keeps an image whole when PyBDSF on it fits `job_mem_mb`,
-# and otherwise cuts tiles that fit it and share the work evenly.
+# and otherwise cuts tiles that fit it and share the work evenly. A tiled image's
+# pilot tiles (those whose negated image is searched) go first, at `thresh_pix`;
+# `choose_peak_threshold` sets the image's own peak threshold from them
+# (`sourcefind.peak_threshold_margin` below where its reliability cut starts), and
+# the other tiles are searched at it: noise-dominated images fit far fewer noise
+# islands, and the merged tables are those of a search at that threshold.
 
 
 rule background:
@@ -92,6 +97,7 @@ else:
                 sources="results/{dataset}/sources/{freq}mhz.parquet",
                 gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",
                 negated="results/{dataset}/sources/{freq}mhz_negated.parquet",
+                peak_threshold="results/{dataset}/tiles/{freq}mhz/peak_threshold.json",
                 memory="benchmarks/{dataset}/find_sources_tiles/{freq}.memory.tsv",
             log:
                 "logs/{dataset}/find_sources_tiles/{freq}.log",
@@ -107,6 +113,7 @@ else:
                 runtime=240,
             params:
                 pybdsf=get_pybdsf_settings(),
+                peak_threshold=get_peak_threshold_settings(),
             script:
                 "../scripts/find_sources_tiles.py"
 
@@ -117,6 +124,8 @@ else:
                 image="results/{dataset}/pbcor/{freq}mhz.fits",
                 background="results/{dataset}/background/{freq}mhz.npz",
                 plan="results/{dataset}/tiles/{freq}mhz/tiles.json",
+                # Tiles other than the pilots are searched at the image's chosen threshold.
+                peak_threshold=get_tile_peak_threshold,
             output:
                 sources="results/{dataset}/tiles/{freq}mhz/{tile}.parquet",
                 gaussians="results/{dataset}/tiles/{freq}mhz/{tile}_gaussians.parquet",
@@ -137,9 +146,30 @@ else:
             script:
                 "../scripts/find_sources.py"
 
+        rule choose_peak_threshold:
+            input:
+                unpack(get_pilot_tiles),
+            output:
+                "results/{dataset}/tiles/{freq}mhz/peak_threshold.json",
+            log:
+                "logs/{dataset}/choose_peak_threshold/{freq}.log",
+            benchmark:
+                "benchmarks/{dataset}/choose_peak_threshold/{freq}.tsv"
+            conda:
+                "../envs/sdc1.yaml"
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=10,
+            params:
+                peak_threshold=get_peak_threshold_settings(),
+            script:
+                "../scripts/choose_peak_threshold.py"
+
         rule merge_tiles:
             input:
                 unpack(get_planned_tiles),
+                peak_threshold="results/{dataset}/tiles/{freq}mhz/peak_threshold.json",
             output:
                 sources="results/{dataset}/sources/{freq}mhz.parquet",
                 gaussians="results/{dataset}/sources/{freq}mhz_gaussians.parquet",

@@ -35,7 +35,7 @@ from sdc1.beam import beam_from_header, celestial_header
 from sdc1.errors import InputError
 from sdc1.io import atomic_path, float32_header, image_plane
 from sdc1.memory import peak_mib, profile_memory
-from sdc1.pybdsf_patches import close_pybdsf_log, pybdsf_fit_progress
+from sdc1.pybdsf_patches import close_pybdsf_log, island_peak_snr, pybdsf_fit_progress
 from sdc1.tiles import Tile, near_cut_edge, plan_tiles, read_plan, select_core
 
 __all__ = [
@@ -168,8 +168,12 @@ def find_sources(
             img = bdsf.process_image(str(image_path), quiet=True, outdir=workdir, **options)
             sources = _catalogue(img, workdir, "srl")
             gaussians = _catalogue(img, workdir, "gaul")
+            peak_snr = island_peak_snr(img)
         finally:
             close_pybdsf_log()
+    for table in (sources, gaussians):
+        if "Isl_id" in table:
+            table["Isl_peak_snr"] = table["Isl_id"].map(peak_snr).to_numpy(dtype=float)
     if len(sources):
         counts = gaussians.groupby("Source_id").size() if len(gaussians) else pd.Series(dtype=int)
         sources["n_gaussians"] = (

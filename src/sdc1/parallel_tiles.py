@@ -32,6 +32,12 @@ import pandas as pd
 
 from sdc1.background import BackgroundGrid, load_grid
 from sdc1.io import read_table, write_table
+from sdc1.peak_threshold import (
+    PeakThreshold,
+    apply_peak_threshold,
+    choose_peak_threshold,
+    log_peak_threshold,
+)
 from sdc1.tiles import Tile, merge_tiles, near_cut_edge, tile_from_record
 
 __all__ = ["PlannedTile", "find_sources_in_tiles", "launch_order", "read_planned_tiles"]
@@ -117,6 +123,67 @@ def _search_tile(
     write_table(found.negated, negated_path)
 
 
+def _search_tiles(
+    indices: list[int],
+    tiles: list[PlannedTile],
+    image_path: str,
+    grid: BackgroundGrid,
+    settings: dict[str, Any],
+    outputs: list[tuple[Path, Path, Path]],
+    *,
+    processes: int,
+    mem_mb: float,
+) -> None:
+    """Search the tiles ``indices`` of ``tiles`` in child processes, within the memory budget.
+
+    Raises
+    ------
+    RuntimeError
+        If PyBDSF fails on a tile; the other tiles are stopped.
+    """
+    context = multiprocessing.get_context("fork")
+    pending = [i for i in launch_order(tiles) if i in set(indices)]
+    running: dict[int, tuple[int, Any, float]] = {}
+    used_mb = done = 0
+    try:
+        while pending or running:
+            while len(running) < processes:
+                position = _next_fitting(pending, tiles, used_mb, mem_mb, len(running))
+                if position is None:
+                    break
+                index = pending.pop(position)
+                process = context.Process(
+                    target=_search_tile,
+                    args=(image_path, grid, tiles[index].tile, dict(settings), *outputs[index]),
+                    name=f"tile-{tiles[index].tile.name}",
+                )
+                process.start()
+                running[process.sentinel] = (index, process, time.monotonic())
+                used_mb += tiles[index].mem_mb
+            for sentinel in wait(list(running)):
+                index, process, start = running.pop(sentinel)
+                process.join()
+                used_mb -= tiles[index].mem_mb
+                name = tiles[index].tile.name
+                if process.exitcode != 0:
+                    raise RuntimeError(
+                        f"tile {name}: PyBDSF failed (exit code {process.exitcode}), "
+                        "see the log above"
+                    )
+                done += 1
+                log.info(
+                    "tile %s done in %.1f s (%d of %d)",
+                    name,
+                    time.monotonic() - start,
+                    done,
+                    len(indices),
+                )
+    finally:
+        for _, process, _ in running.values():
+            process.terminate()
+            process.join()
+
+
 def find_sources_in_tiles(
     image_path: str | os.PathLike,
     background_path: str | os.PathLike,
@@ -125,9 +192,17 @@ def find_sources_in_tiles(
     *,
     processes: int = 1,
     mem_mb: float,
+    peak_threshold_margin: float | None = None,
+    match_value: float = 0.8,
     workdir: str | os.PathLike | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, PeakThreshold]:
     """PyBDSF on every tile of a plan, several at once, merged as `merge_tiles` merges them.
+
+    The pilot tiles (those whose negated image is searched) go first, at
+    ``settings["thresh_pix"]``; the image's peak threshold is chosen from them
+    (:func:`sdc1.peak_threshold.choose_peak_threshold`), the other tiles are
+    searched at it, and every table is cut to it: the same tables and threshold
+    as ``find_sources_tile`` jobs, ``choose_peak_threshold`` and ``merge_tiles``.
 
     Parameters
     ----------
@@ -144,6 +219,11 @@ def find_sources_in_tiles(
     mem_mb : float
         Memory budget of the job: the predicted peaks of the tiles running at
         once stay within it.
+    peak_threshold_margin : float or None, optional
+        ``sourcefind.peak_threshold_margin``; None searches every tile at
+        ``thresh_pix``.
+    match_value : float, optional
+        ``catalogue.match_value``, which sets where the reliability cut starts.
     workdir : path-like, optional
         Where the tiles' tables are written before the merge (a temporary
         folder, removed).
@@ -153,6 +233,8 @@ def find_sources_in_tiles(
     sources, gaussians, negated : pandas.DataFrame
         The merged tables (:func:`sdc1.tiles.merge_tiles`), the last of the
         negated image's sources (:func:`sdc1.find_sources.search_both_signs`).
+    threshold : PeakThreshold
+        The image's peak threshold.
 
     Raises
     ------
@@ -169,57 +251,35 @@ def find_sources_in_tiles(
         mem_mb,
         max(t.mem_mb for t in tiles),
     )
-    context = multiprocessing.get_context("fork")
+    floor = float(settings["thresh_pix"])
+    pilots = [i for i, t in enumerate(tiles) if t.tile.negated_weight > 0]
+    others = [i for i in range(len(tiles)) if i not in set(pilots)]
+    # Without a threshold to choose, every tile is searched at once.
+    first = pilots if peak_threshold_margin is not None and others else list(range(len(tiles)))
+    run = dict(image_path=str(image_path), grid=grid, processes=processes, mem_mb=mem_mb)
     with tempfile.TemporaryDirectory(prefix="sdc1-tiles-", dir=workdir) as tmp:
         outputs = [
             tuple(Path(tmp) / f"{t.tile.name}{part}.parquet" for part in PARTS) for t in tiles
         ]
-        pending = launch_order(tiles)
-        running: dict[int, tuple[int, Any, float]] = {}
-        used_mb = done = 0
-        try:
-            while pending or running:
-                while len(running) < processes:
-                    position = _next_fitting(pending, tiles, used_mb, mem_mb, len(running))
-                    if position is None:
-                        break
-                    index = pending.pop(position)
-                    process = context.Process(
-                        target=_search_tile,
-                        args=(
-                            str(image_path),
-                            grid,
-                            tiles[index].tile,
-                            dict(settings),
-                            *outputs[index],
-                        ),
-                        name=f"tile-{tiles[index].tile.name}",
-                    )
-                    process.start()
-                    running[process.sentinel] = (index, process, time.monotonic())
-                    used_mb += tiles[index].mem_mb
-                for sentinel in wait(list(running)):
-                    index, process, start = running.pop(sentinel)
-                    process.join()
-                    used_mb -= tiles[index].mem_mb
-                    name = tiles[index].tile.name
-                    if process.exitcode != 0:
-                        raise RuntimeError(
-                            f"tile {name}: PyBDSF failed (exit code {process.exitcode}), "
-                            "see the log above"
-                        )
-                    done += 1
-                    log.info(
-                        "tile %s done in %.1f s (%d of %d)",
-                        name,
-                        time.monotonic() - start,
-                        done,
-                        len(tiles),
-                    )
-        finally:
-            for _, process, _ in running.values():
-                process.terminate()
-                process.join()
-        sources, gaussians = merge_tiles((read_table(s), read_table(g)) for s, g, _ in outputs)
-        negated, _ = merge_tiles((read_table(n), pd.DataFrame()) for _, _, n in outputs)
-        return sources, gaussians, negated
+        _search_tiles(first, tiles, settings=dict(settings), outputs=outputs, **run)
+        threshold = choose_peak_threshold(
+            [t.tile for t in tiles],
+            # Read only when a threshold is chosen from them.
+            [(read_table(outputs[i][0]), read_table(outputs[i][2])) for i in pilots]
+            if len(first) < len(tiles)
+            else [],
+            floor=floor,
+            margin=peak_threshold_margin,
+            match_value=match_value,
+        )
+        log_peak_threshold(threshold, log)
+        if len(first) < len(tiles):
+            chosen = {**settings, "thresh_pix": threshold.thresh_pix}
+            _search_tiles(others, tiles, settings=chosen, outputs=outputs, **run)
+
+        def read(path: Path) -> pd.DataFrame:
+            return apply_peak_threshold(read_table(path), threshold, name=str(path.name))
+
+        sources, gaussians = merge_tiles((read(s), read(g)) for s, g, _ in outputs)
+        negated, _ = merge_tiles((read(n), pd.DataFrame()) for _, _, n in outputs)
+        return sources, gaussians, negated, threshold

@@ -7,10 +7,13 @@ PyBDSF's public interface is ``bdsf.process_image`` and the returned image's
   wraps ``bdsf.gausfit.Op_gausfit.__call__`` and ``Op_gausfit.process_island``
   while it is active;
 - removing PyBDSF's log file, which its ``"PyBDSF"`` logger keeps open:
-  :func:`close_pybdsf_log`.
+  :func:`close_pybdsf_log`;
+- each island's peak S/N as ``thresh_pix`` judges it, read from the finished
+  image's islands and background maps: :func:`island_peak_snr`.
 
-Both depend on PyBDSF's internals (checked for 1.14 by
-``tests/unit/test_pybdsf_patches.py``, which fails when an upgrade changes them).
+All depend on PyBDSF's internals (checked for 1.14 by
+``tests/unit/test_pybdsf_patches.py`` and, for the islands, by
+``tests/unit/test_peak_threshold.py``, which fail when an upgrade changes them).
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+import numpy as np
+import pandas as pd
+
 from sdc1.logs import log_progress
 
-__all__ = ["PYBDSF_LOGGER", "close_pybdsf_log", "pybdsf_fit_progress"]
+__all__ = ["PYBDSF_LOGGER", "close_pybdsf_log", "island_peak_snr", "pybdsf_fit_progress"]
 
 #: Name of the logger PyBDSF's ``mylogger.init_logger`` attaches its log file to.
 PYBDSF_LOGGER = "PyBDSF"
@@ -98,3 +104,33 @@ def pybdsf_fit_progress(logger: logging.Logger, every: float = 0.1) -> Iterator[
         yield
     finally:
         Op_gausfit.__call__, Op_gausfit.process_island = original_call, original_process
+
+
+def island_peak_snr(img: Any) -> pd.Series:
+    """Each island's peak S/N at its brightest pixel, as PyBDSF's ``thresh_pix`` judges it.
+
+    PyBDSF keeps an island when ``(peak - mean) / rms > thresh_pix`` at its
+    brightest pixel (``bdsf.islands.Op_islands.ibbox``), and the fitting of an
+    island does not depend on ``thresh_pix``. So the sources of a search at a
+    higher threshold are exactly those of islands above it
+    (:func:`sdc1.peak_threshold.islands_above`).
+
+    Parameters
+    ----------
+    img : bdsf.image.Image
+        A finished PyBDSF run.
+
+    Returns
+    -------
+    pandas.Series
+        Peak S/N by PyBDSF island id (``Isl_id``).
+    """
+    values = {}
+    for island in getattr(img, "islands", None) or []:
+        pixels = np.where(island.mask_active, -np.inf, np.nan_to_num(island.image, nan=-np.inf))
+        row, col = np.unravel_index(np.argmax(pixels), pixels.shape)
+        row, col = row + island.origin[0], col + island.origin[1]
+        values[int(island.island_id)] = float(
+            (island.max_value - img.mean_arr[row, col]) / img.rms_arr[row, col]
+        )
+    return pd.Series(values, dtype=float)

@@ -32,6 +32,7 @@ __all__ = [
     "fit_noise_counts",
     "fit_source_counts",
     "keep_threshold",
+    "model_cut_snr",
     "reliability_cut",
 ]
 
@@ -209,6 +210,29 @@ def detection_reliability(
 def keep_threshold(match_value: float) -> float:
     """Lowest reliability worth keeping: ``r * match_value - (1 - r) > 0``."""
     return 1.0 / (1.0 + float(match_value))
+
+
+def model_cut_snr(
+    noise: NoiseCounts, sources: SourceCounts, match_value: float, *, high: float = 100.0
+) -> float:
+    """The S/N above which the fitted counts keep every detection.
+
+    Where ``sources.density / (sources.density + noise.density)`` last stays at or
+    below :func:`keep_threshold`, on a 0.005 grid from the floor to ``high``:
+    unlike the faintest detection kept, it does not depend on which detections an
+    area happens to hold. The floor when every S/N is kept; inf when none up to
+    ``high`` is.
+    """
+    grid = np.arange(noise.floor, high + 0.005, 0.005)
+    real, false = sources.density(grid), noise.density(grid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reliability = np.where(real + false > 0, real / (real + false), 1.0)
+    below = np.flatnonzero(reliability <= keep_threshold(match_value))
+    if len(below) == 0:
+        return float(noise.floor)
+    if below[-1] == len(grid) - 1:
+        return float("inf")
+    return float(grid[below[-1] + 1])
 
 
 @dataclass(frozen=True)

@@ -84,11 +84,13 @@ Range = tuple[int, int]
 BYTES_PER_PIXEL = 200
 BASE_MB = 500
 
-#: Keys of the ``sourcefind`` settings that shape the tile plan, not PyBDSF's run.
+#: Keys of the ``sourcefind`` settings that shape the tile plan (and the choice of the
+#: image's peak threshold, :mod:`sdc1.peak_threshold`), not PyBDSF's run.
 TILING_KEYS = (
     "job_mem_mb",
     "max_tile_work",
     "negated_sample_mpix",
+    "peak_threshold_margin",
     "tile_jobs",
     "tile_overlap",
     "tile_size",

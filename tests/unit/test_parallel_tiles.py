@@ -94,9 +94,10 @@ def test_one_job_for_all_tiles_gives_the_tables_of_one_job_per_tile(tiled_image,
 
     # Two at a time, and one at a time when the budget holds one tile only.
     for mem_mb in (1e6, 1):
-        sources, gaussians, negated = find_sources_in_tiles(
+        sources, gaussians, negated, threshold = find_sources_in_tiles(
             image, background, plan, SETTINGS, processes=2, mem_mb=mem_mb
         )
+        assert threshold.thresh_pix == SETTINGS["thresh_pix"]
         pd.testing.assert_frame_equal(sources, expected_sources)
         pd.testing.assert_frame_equal(gaussians, expected_gaussians)
         pd.testing.assert_frame_equal(negated, expected_negated, check_dtype=False)
@@ -108,3 +109,81 @@ def test_a_failing_tile_fails_the_job_naming_it(tiled_image):
         find_sources_in_tiles(
             image, background, plan, {**SETTINGS, "thresh_isl": "not a number"}, mem_mb=1e6
         )
+
+
+def test_one_job_chooses_the_peak_threshold_on_the_pilot_tiles_as_the_tile_jobs_do(tmp_path):
+    """A noisy image, its negated image searched on one tile of four: one job for all tiles
+    gives the threshold and tables of per-tile jobs, `choose_peak_threshold` and the merge."""
+    from scipy.ndimage import gaussian_filter
+
+    from sdc1.background import load_grid
+    from sdc1.peak_threshold import apply_peak_threshold, choose_peak_threshold
+
+    n, noise = 512, 1e-6
+    rng = np.random.default_rng(5)
+    sigma = BEAM_ARCSEC / PIX_ARCSEC / 2.3548
+    # Noise smoothed by the beam, as in an image: its peaks make islands of several pixels.
+    data = gaussian_filter(rng.normal(0.0, 1.0, (n, n)), sigma)
+    data *= noise / data.std()
+    y, x = np.indices((n, n))
+    for (x0, y0), peak in zip(rng.uniform(12, n - 12, (20, 2)), rng.uniform(4, 10, 20)):
+        data += peak * noise * np.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigma**2))
+    header = sky_header(n, pixel_arcsec=PIX_ARCSEC, beam_arcsec=BEAM_ARCSEC, freq_hz=5.6e8)
+    image = write_image(tmp_path / "image.fits", data, header)
+    background = tmp_path / "background.npz"
+    save_grid(background_job(image, (60, 15)), background)
+    plan_settings = dict(
+        tile_size=256, tile_overlap=32, job_mem_mb=12000, max_tile_work=0.02, thresh=2.5
+    )
+    plan = plan_image_tiles(image, background, negated_sample_mpix=0.05, **plan_settings)
+    plan_path = tmp_path / "tiles.json"
+    write_plan(plan, plan.shape, plan_path, **plan_settings)
+    tiles = [t.tile for t in read_planned_tiles(plan_path)]
+    assert len(tiles) == 4 and sum(t.negated_weight > 0 for t in tiles) == 1
+    settings = {**SETTINGS, "thresh_isl": 2.0, "thresh_pix": 2.5}
+
+    # What the tile jobs do: the pilot first, the threshold, the others at it, the merge.
+    grid = load_grid(background)
+    pilot = next(t for t in tiles if t.negated_weight > 0)
+    found = {pilot.name: search_both_signs(image, grid, pilot, dict(settings))}
+    threshold = choose_peak_threshold(
+        tiles,
+        [(found[pilot.name].sources, found[pilot.name].negated)],
+        floor=2.5,
+        margin=0.5,
+        match_value=0.8,
+    )
+    assert threshold.thresh_pix > 2.5, threshold
+    for tile in tiles:
+        if tile.name not in found:
+            chosen = {**settings, "thresh_pix": threshold.thresh_pix}
+            found[tile.name] = search_both_signs(image, grid, tile, chosen)
+    parts = []
+    for tile in tiles:
+        write_table(found[tile.name].sources, tmp_path / f"{tile.name}.parquet")
+        write_table(found[tile.name].gaussians, tmp_path / f"{tile.name}_g.parquet")
+        write_table(found[tile.name].negated, tmp_path / f"{tile.name}_n.parquet")
+        parts.append(
+            [
+                apply_peak_threshold(read_table(tmp_path / f"{tile.name}{e}.parquet"), threshold)
+                for e in ("", "_g", "_n")
+            ]
+        )
+    expected_sources, expected_gaussians = merge_tiles((s, g) for s, g, _ in parts)
+    expected_negated, _ = merge_tiles((ng, pd.DataFrame()) for _, _, ng in parts)
+
+    sources, gaussians, negated, chosen = find_sources_in_tiles(
+        image,
+        background,
+        plan_path,
+        settings,
+        processes=2,
+        mem_mb=1e6,
+        peak_threshold_margin=0.5,
+        match_value=0.8,
+    )
+    assert chosen == threshold
+    assert (sources["Isl_peak_snr"] > threshold.thresh_pix).all()
+    pd.testing.assert_frame_equal(sources, expected_sources)
+    pd.testing.assert_frame_equal(gaussians, expected_gaussians)
+    pd.testing.assert_frame_equal(negated, expected_negated, check_dtype=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,64 @@ def test_tiled_catalogue_matches_untiled(workflow_dir: Path, sdc1_sample: Path) 
     )
     output = dry.stdout + dry.stderr
     assert "plan_tiles" in output and "background " not in output.split("Job stats:")[-1]
+
+
+def test_pilot_tiles_choose_the_image_peak_threshold(workflow_dir: Path) -> None:
+    """The synthetic sky at 8 h depth, tiled, its negated image searched on one tile of four:
+    that pilot tile sets the threshold of the others (1 below where its reliability model
+    keeps every detection), and the merged tables are those of every tile at `thresh_pix`
+    cut to it; changing the margin reruns no pilot tile."""
+    prefix = "results/synthetic_8h"
+    tiles = workflow_dir / f"{prefix}/tiles/560mhz"
+    sources_path = f"{prefix}/sources/560mhz.parquet"
+    negated_path = f"{prefix}/sources/560mhz_negated.parquet"
+
+    def run(margin: str, *targets: str) -> subprocess.CompletedProcess:
+        override = workflow_dir / f"margin_{margin}.yaml"
+        override.write_text(
+            "dataset: synthetic_8h\n"
+            "datasets:\n  synthetic_8h: {kind: synthetic, preset: small, depth: 8, "
+            "seed: 20190219, flux_scale: 1.0, noise_rms: 1.0e-5, frequencies: [560]}\n"
+            "sourcefind:\n  tile_size: auto\n  tile_overlap: 64\n  job_mem_mb: 700\n"
+            f"  negated_sample_mpix: 0.2\n  peak_threshold_margin: {margin}\n"
+        )
+        return snakemake(
+            workflow_dir, "--cores", "2", "--configfile", str(override), "--", *targets
+        )
+
+    run("null", sources_path)
+    fixed = pd.read_parquet(workflow_dir / sources_path)
+    fixed_negated = pd.read_parquet(workflow_dir / negated_path)
+    plan = json.loads((tiles / "tiles.json").read_text())["tiles"]
+    pilots = [t["name"] for t in plan if t["negated_weight"] > 0]
+    others = [t["name"] for t in plan if t["negated_weight"] == 0]
+    assert len(pilots) >= 1 and len(others) >= 1
+    record = json.loads((tiles / "peak_threshold.json").read_text())
+    assert record["thresh_pix"] == 3.0 and "null" in record["reason"]
+    pilot_times = {n: (tiles / f"{n}.parquet").stat().st_mtime_ns for n in pilots}
+
+    # The default margin, 1: the other tiles at 1 below the pilot's cut.
+    result = run("1.0", sources_path, f"{prefix}/catalogues/560mhz_measured.csv")
+    record = json.loads((tiles / "peak_threshold.json").read_text())
+    assert 3.0 < record["thresh_pix"] == pytest.approx(record["snr_cut"] - 1.0, abs=1e-3)
+    assert record["pilot_tiles"] == len(pilots) and record["tiles"] == len(plan)
+    assert {n: (tiles / f"{n}.parquet").stat().st_mtime_ns for n in pilots} == pilot_times
+    jobs = (result.stdout + result.stderr).split("Job stats:")[-1]
+    assert "choose_peak_threshold" in jobs and "background " not in jobs
+    for name in others:
+        log = (workflow_dir / f"logs/synthetic_8h/find_sources_tile/560_{name}.log").read_text()
+        assert f"peak threshold {record['thresh_pix']:.2f}, chosen on the pilot tiles" in log
+
+    # The same tables as every tile at thresh_pix, cut to the chosen threshold.
+    assert len(pd.read_parquet(workflow_dir / sources_path)) > 0
+    columns = ["RA", "DEC", "Total_flux", "Peak_flux", "Isl_rms", "Isl_peak_snr"]
+    for table, reference in ((sources_path, fixed), (negated_path, fixed_negated)):
+        chosen = pd.read_parquet(workflow_dir / table)
+        expected = reference[reference["Isl_peak_snr"] > record["thresh_pix"]]
+        assert len(chosen) == len(expected) < len(reference)
+        if len(expected) == 0:
+            continue
+        pd.testing.assert_frame_equal(
+            chosen[columns].sort_values(["RA", "DEC"]).reset_index(drop=True),
+            expected[columns].sort_values(["RA", "DEC"]).reset_index(drop=True),
+        )
