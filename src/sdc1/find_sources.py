@@ -35,7 +35,12 @@ from sdc1.beam import beam_from_header, celestial_header
 from sdc1.errors import InputError
 from sdc1.io import atomic_path, float32_header, image_plane
 from sdc1.memory import peak_mib, profile_memory
-from sdc1.pybdsf_patches import close_pybdsf_log, island_peak_snr, pybdsf_fit_progress
+from sdc1.pybdsf_patches import (
+    close_pybdsf_log,
+    island_peak_snr,
+    pybdsf_fit_progress,
+    pybdsf_islands_meeting,
+)
 from sdc1.tiles import Tile, near_cut_edge, plan_tiles, read_plan, select_core
 
 __all__ = [
@@ -86,6 +91,7 @@ def find_sources(
     ncores: int = 1,
     beam: tuple[float, float, float] | None = None,
     extra: dict[str, Any] | None = None,
+    fit_region: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run PyBDSF on a FITS image and return its source and Gaussian lists.
 
@@ -121,6 +127,10 @@ def find_sources(
     extra : dict or None, optional
         Further ``process_image`` options, by PyBDSF name (for example
         ``{"flagging_opts": True, "flag_maxsize_bm": 50}``).
+    fit_region : ((int, int), (int, int)) or None, optional
+        0-based, half-open ``(rows, columns)`` of the image: only the islands
+        that reach it are fitted (:func:`sdc1.pybdsf_patches.pybdsf_islands_meeting`),
+        for a tile whose sources are kept from its core only. None fits every island.
 
     Returns
     -------
@@ -165,7 +175,11 @@ def find_sources(
     )
     with tempfile.TemporaryDirectory(prefix="sdc1-bdsf-") as workdir:
         try:
-            img = bdsf.process_image(str(image_path), quiet=True, outdir=workdir, **options)
+            region: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+            if fit_region is not None:
+                region = pybdsf_islands_meeting(*fit_region, logger=log)
+            with region:
+                img = bdsf.process_image(str(image_path), quiet=True, outdir=workdir, **options)
             sources = _catalogue(img, workdir, "srl")
             gaussians = _catalogue(img, workdir, "gaul")
             peak_snr = island_peak_snr(img)
@@ -357,10 +371,19 @@ def find_sources_in_tile(
             tile.shape[1],
             tile.shape[0],
         )
+        # Islands wholly in the overlap give no source of the core: they are not fitted.
+        core = (
+            None
+            if whole
+            else (
+                (tile.core_rows[0] - tile.rows[0], tile.core_rows[1] - tile.rows[0]),
+                (tile.core_cols[0] - tile.cols[0], tile.core_cols[1] - tile.cols[0]),
+            )
+        )
         start = time.monotonic()
         with fit_progress:
             sources, gaussians = finder(
-                target, ncores=ncores, rms_map=True, extra=extra, **settings
+                target, ncores=ncores, rms_map=True, extra=extra, fit_region=core, **settings
             )
         log.info(
             "tile %s: PyBDSF found %d sources, %d Gaussians in %.1f s",

@@ -9,7 +9,10 @@ PyBDSF's public interface is ``bdsf.process_image`` and the returned image's
 - removing PyBDSF's log file, which its ``"PyBDSF"`` logger keeps open:
   :func:`close_pybdsf_log`;
 - each island's peak S/N as ``thresh_pix`` judges it, read from the finished
-  image's islands and background maps: :func:`island_peak_snr`.
+  image's islands and background maps: :func:`island_peak_snr`;
+- fitting only the islands that reach a tile's core, those whose sources the tile
+  keeps: :func:`pybdsf_islands_meeting` filters ``bdsf.islands.Op_islands.ndimage_alg``'s
+  islands while it is active.
 
 All depend on PyBDSF's internals (checked for 1.14 by
 ``tests/unit/test_pybdsf_patches.py`` and, for the islands, by
@@ -29,7 +32,13 @@ import pandas as pd
 
 from sdc1.logs import log_progress
 
-__all__ = ["PYBDSF_LOGGER", "close_pybdsf_log", "island_peak_snr", "pybdsf_fit_progress"]
+__all__ = [
+    "PYBDSF_LOGGER",
+    "close_pybdsf_log",
+    "island_peak_snr",
+    "pybdsf_fit_progress",
+    "pybdsf_islands_meeting",
+]
 
 #: Name of the logger PyBDSF's ``mylogger.init_logger`` attaches its log file to.
 PYBDSF_LOGGER = "PyBDSF"
@@ -134,3 +143,58 @@ def island_peak_snr(img: Any) -> pd.Series:
             (island.max_value - img.mean_arr[row, col]) / img.rms_arr[row, col]
         )
     return pd.Series(values, dtype=float)
+
+
+#: Pixels an island's bounding box is grown by before it is compared with the region: a
+#: source's position lies within its island, and is assigned to the pixel nearest it.
+ISLAND_MARGIN = 4
+
+
+def _meets(bbox: Any, rows: tuple[int, int], cols: tuple[int, int], margin: int) -> bool:
+    """Whether a PyBDSF island's bounding box (x slice, y slice), grown by ``margin``,
+    overlaps the 0-based half-open ``rows`` x ``cols``."""
+    x, y = bbox[0], bbox[1]
+    return (
+        x.start - margin < cols[1]
+        and x.stop + margin > cols[0]
+        and y.start - margin < rows[1]
+        and y.stop + margin > rows[0]
+    )
+
+
+@contextlib.contextmanager
+def pybdsf_islands_meeting(
+    rows: tuple[int, int], cols: tuple[int, int], *, logger: logging.Logger | None = None
+) -> Iterator[None]:
+    """While active, PyBDSF fits only the islands that reach the region ``rows`` x ``cols``.
+
+    A tile keeps the sources whose position lies in its core
+    (:func:`sdc1.tiles.select_core`), and a source lies within its island: the
+    islands wholly in the overlap would be fitted only to be thrown away. The
+    islands found by ``Op_islands.ndimage_alg`` are filtered before PyBDSF numbers
+    them, so every later step sees a consistent, smaller list.
+
+    Parameters
+    ----------
+    rows, cols : tuple of int
+        0-based, half-open pixel ranges (FITS y and x) of the image PyBDSF reads:
+        the tile's core. PyBDSF's arrays are indexed (x, y).
+    logger : logging.Logger, optional
+        Where the number of islands kept is logged.
+    """
+    from bdsf.islands import Op_islands
+
+    original = Op_islands.__dict__["ndimage_alg"]
+
+    def ndimage_alg(self: Any, img: Any, opts: Any) -> list[Any]:
+        islands = original(self, img, opts)
+        kept = [isl for isl in islands if _meets(isl.bbox, rows, cols, ISLAND_MARGIN)]
+        if logger is not None:
+            logger.info("%d of %d islands reach the core and are fitted", len(kept), len(islands))
+        return kept
+
+    Op_islands.ndimage_alg = ndimage_alg
+    try:
+        yield
+    finally:
+        Op_islands.ndimage_alg = original

@@ -187,3 +187,37 @@ def test_one_job_chooses_the_peak_threshold_on_the_pilot_tiles_as_the_tile_jobs_
     pd.testing.assert_frame_equal(sources, expected_sources)
     pd.testing.assert_frame_equal(gaussians, expected_gaussians)
     pd.testing.assert_frame_equal(negated, expected_negated, check_dtype=False)
+
+
+def test_fitting_only_the_islands_that_reach_the_core_keeps_the_same_core_tables(
+    tiled_image, caplog
+):
+    """PyBDSF on each tile fitting every island, and fitting only those that reach the core:
+    the same sources and Gaussians of the core, to the last bit; fewer islands fitted."""
+    import logging
+
+    from sdc1.background import load_grid
+    from sdc1.find_sources import find_sources, find_sources_in_tile
+
+    def every_island(*args, fit_region=None, **kwargs):
+        return find_sources(*args, **kwargs)
+
+    image, background, plan = tiled_image
+    grid = load_grid(background)
+    values = ["RA", "DEC", "Total_flux", "Peak_flux", "Maj", "Min", "PA", "Isl_rms"]
+    skipped = 0
+    for planned_tile in read_planned_tiles(plan):
+        tile = planned_tile.tile
+        with caplog.at_level(logging.INFO, logger="sdc1.find_sources"):
+            caplog.clear()
+            core = find_sources_in_tile(image, grid, tile, dict(SETTINGS))
+            counts = [r.getMessage() for r in caplog.records if "reach the core" in r.message]
+        every = find_sources_in_tile(image, grid, tile, dict(SETTINGS), finder=every_island)
+        for kept, reference in zip(core, every):
+            pd.testing.assert_frame_equal(
+                kept[values].sort_values(["RA", "DEC"]).reset_index(drop=True),
+                reference[values].sort_values(["RA", "DEC"]).reset_index(drop=True),
+            )
+        fitted, found = (int(v) for v in counts[0].split()[:3:2])
+        skipped += found - fitted
+    assert skipped > 0
