@@ -6,12 +6,13 @@ away: the cut starts at S/N 5 or more there, against about 3.4 on a dense
 1000 h field. The pilot tiles are those whose negated image is searched
 (:func:`sdc1.tiles.sample_negated`, spread over the image): searched first at
 ``thresh_pix``, they give the image's reliability against S/N
-(:func:`sdc1.reliability.reliability_cut`), and so the S/N where its cut
-starts. The other tiles are then searched with a peak threshold ``margin`` below
-that S/N, never below ``thresh_pix``.
+(:func:`sdc1.reliability.reliability_cut`), and so the S/N from which its
+model keeps every detection (:func:`sdc1.reliability.model_cut_snr`). The other
+tiles are then searched with a peak threshold ``margin`` below that S/N, never
+below ``thresh_pix``.
 
 Nothing else changes: PyBDSF keeps an island when its peak S/N
-(:func:`sdc1.find_sources.island_peak_snr`) exceeds ``thresh_pix``, and fits it
+(:func:`sdc1.pybdsf_patches.island_peak_snr`) exceeds ``thresh_pix``, and fits it
 the same whatever the threshold, so the pilot tiles' tables cut at the chosen
 threshold (:func:`islands_above`) are those a search at it would give, and the
 merged catalogue is the same as if every tile had been searched at it.
@@ -105,11 +106,11 @@ def islands_above(table: pd.DataFrame, thresh_pix: float, *, name: str = "table"
     """
     if len(table) == 0:
         return table
-    keep = island_peak_snr(table, name=name) > thresh_pix
+    keep = table_island_snr(table, name=name) > thresh_pix
     return table.loc[keep].reset_index(drop=True)
 
 
-def island_peak_snr(table: pd.DataFrame, *, name: str = "table") -> np.ndarray:
+def table_island_snr(table: pd.DataFrame, *, name: str = "table") -> np.ndarray:
     """The ``Isl_peak_snr`` of each row of a PyBDSF table (none for an empty one).
 
     Raises
@@ -202,7 +203,7 @@ def threshold_from_detections(
         )
     thresh = max(float(floor), start - float(margin))
     kept = np.asarray(cut.keep, dtype=bool)
-    lost = int((kept & (island_peak_snr(sources, name="pilot sources") <= thresh)).sum())
+    lost = int((kept & (table_island_snr(sources, name="pilot sources") <= thresh)).sum())
     return PeakThreshold(
         thresh_pix=round(thresh, 4),
         floor=float(floor),
