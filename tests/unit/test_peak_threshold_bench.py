@@ -56,3 +56,31 @@ def test_pilot_and_other_tiles_are_summed_from_their_logs(tmp_path):
     assert "ab" not in figures
     assert module.measure(tmp_path, "ds", 560, ab_tiles=0) is None
     assert module.format_text([figures]).splitlines()[1].startswith("9200 4.50")
+
+
+def test_score_comparison_sets_the_two_runs_side_by_side(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "peak_threshold_score", SCRIPT.with_name("peak_threshold_score.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for run, thresh, cpu, n_false, score in (
+        ("a", 3.0, 100.0, 10, 50.0),
+        ("b", 4.2, 60.0, 9, 51.0),
+    ):
+        results = tmp_path / run / "results/ds"
+        (results / "scores").mkdir(parents=True)
+        (results / "scores/9200mhz.json").write_text(
+            '{"n_det": 40, "n_false": %d, "score": %s, "classification": {"macro_f1": 0.3}}'
+            % (n_false, score)
+        )
+        (results / "tiles/9200mhz").mkdir(parents=True)
+        (results / "tiles/9200mhz/peak_threshold.json").write_text('{"thresh_pix": %s}' % thresh)
+        logs = tmp_path / run / "logs/ds/find_sources_tile"
+        logs.mkdir(parents=True)
+        (logs / "9200_t.log").write_text(f"x sdc1 INFO job CPU time: {cpu} s (this process)\n")
+    rows = module.compare(tmp_path / "a", tmp_path / "b", "ds")
+    assert [r["freq"] for r in rows] == [9200]
+    assert rows[0]["cpu_ratio"] == 0.6 and rows[0]["score_ratio"] == 1.02
+    assert rows[0]["chosen"]["thresh_pix"] == 4.2 and rows[0]["fixed"]["n_false"] == 10
+    assert module.format_text(rows).splitlines()[1].startswith("9200  3.0 -> 4.2")
