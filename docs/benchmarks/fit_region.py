@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
+from results_block import publish_rows, run_arguments  # noqa: E402
 from tile_overlap import cpu_seconds, digest, fit_every_island  # noqa: E402
 
 from sdc1.background import load_grid  # noqa: E402
@@ -105,28 +106,14 @@ def format_text(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("dataset")
-    parser.add_argument("--freq", type=int, nargs="+", default=[560, 1400, 9200])
+    run_arguments(parser, "fit-region")
     parser.add_argument("--tiles", type=int, default=3, help="tiles per frequency")
-    parser.add_argument("--out", type=Path, help="JSON record")
-    parser.add_argument("--results-md", type=Path)
-    parser.add_argument("--block", default="fit-region")
     args = parser.parse_args(argv)
     start = time.monotonic()
     rows = [r for f in args.freq if (r := measure(args.run_dir, args.dataset, f, args.tiles))]
-    text = format_text(rows)
-    print(text)
+    command = f"python docs/benchmarks/fit_region.py <run> {args.dataset} --tiles {args.tiles}"
+    publish_rows(rows, format_text(rows), command, args)
     print(f"({time.monotonic() - start:.0f} s)", file=sys.stderr)
-    if args.out:
-        args.out.write_text(json.dumps(rows, indent=1) + "\n")
-    if args.results_md:
-        from results_block import write_block
-
-        command = (
-            f"$ python docs/benchmarks/fit_region.py <run> {args.dataset} --tiles {args.tiles}"
-        )
-        write_block(args.results_md, args.block, f"```\n{command}\n{text}\n```")
     return 0
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
 
 from sdc1.markdown_blocks import write_block
 
-__all__ = ["publish", "write_block"]
+__all__ = ["publish", "publish_rows", "run_arguments", "write_block"]
 
 
 def publish(record: Any, text: str, out: Path, results_md: Path, marker: str) -> None:
@@ -17,3 +18,24 @@ def publish(record: Any, text: str, out: Path, results_md: Path, marker: str) ->
     out.write_text(json.dumps(record, indent=1) + "\n")
     print(text)
     write_block(results_md, marker, text)
+
+
+def run_arguments(parser: argparse.ArgumentParser, block: str) -> None:
+    """The arguments of a script that measures a run's frequencies: ``run_dir``, ``dataset``,
+    ``--freq``, and where its figures go (``--out`` JSON, ``--results-md`` block ``--block``)."""
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("dataset")
+    parser.add_argument("--freq", type=int, nargs="+", default=[560, 1400, 9200])
+    parser.add_argument("--out", type=Path, help="JSON record")
+    parser.add_argument("--results-md", type=Path)
+    parser.add_argument("--block", default=block)
+
+
+def publish_rows(rows: Any, text: str, command: str, args: argparse.Namespace) -> None:
+    """Print ``text``; write ``rows`` to ``args.out`` and ``command`` with ``text`` to the
+    block of ``args.results_md``, where given (:func:`run_arguments`)."""
+    print(text)
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1) + "\n")
+    if args.results_md:
+        write_block(args.results_md, args.block, f"```\n$ {command}\n{text}\n```")

@@ -38,6 +38,21 @@ def detections(snr: np.ndarray, island_snr: np.ndarray | None = None) -> pd.Data
     )
 
 
+def choose(
+    sources: pd.DataFrame, negated: pd.DataFrame, margin: float | None = 1.0, pilot_tiles: int = 2
+) -> PeakThreshold:
+    """:func:`threshold_from_detections` with pilot tiles 2 of 16, the floor 3 and match 0.8."""
+    return threshold_from_detections(
+        sources,
+        negated,
+        floor=FLOOR,
+        margin=margin,
+        match_value=MATCH,
+        pilot_tiles=pilot_tiles,
+        tiles=16,
+    )
+
+
 def noise_snr(n: int, rng: np.random.Generator, floor: float = FLOOR) -> np.ndarray:
     """S/N of ``n`` Gaussian-noise peaks above ``floor``: N(>s) ~ exp(-(s^2 - floor^2) / 2)."""
     return np.sqrt(floor**2 + rng.exponential(2.0, n))
@@ -62,15 +77,7 @@ def test_a_noise_dominated_pilot_raises_the_threshold_to_a_margin_below_its_cut(
     rng = np.random.default_rng(1)
     negated = noise_snr(20_000, rng)
     image = np.concatenate([noise_snr(20_000, rng), power_law_snr(300, rng)])
-    threshold = threshold_from_detections(
-        detections(image),
-        detections(negated),
-        floor=FLOOR,
-        margin=1.0,
-        match_value=MATCH,
-        pilot_tiles=2,
-        tiles=16,
-    )
+    threshold = choose(detections(image), detections(negated))
     assert 4.5 < threshold.snr_cut < 7.0
     assert threshold.thresh_pix == pytest.approx(threshold.snr_cut - 1.0, abs=1e-3)
     assert threshold.pilot_sources == len(image) and 0 < threshold.pilot_kept < 400
@@ -78,15 +85,7 @@ def test_a_noise_dominated_pilot_raises_the_threshold_to_a_margin_below_its_cut(
     assert threshold.pilot_lost == 0
     assert "reliability model" in threshold.reason
     # A margin larger than the cut's distance from the floor keeps the floor.
-    wide = threshold_from_detections(
-        detections(image),
-        detections(negated),
-        floor=FLOOR,
-        margin=5.0,
-        match_value=MATCH,
-        pilot_tiles=2,
-        tiles=16,
-    )
+    wide = choose(detections(image), detections(negated), margin=5.0)
     assert wide.thresh_pix == FLOOR
 
 
@@ -96,15 +95,7 @@ def test_kept_sources_in_islands_below_the_threshold_are_counted_as_lost():
     image = np.concatenate([noise_snr(20_000, rng), power_law_snr(300, rng)])
     # Fitted peaks above the islands' brightest pixels, by 2 in S/N.
     table = detections(image, island_snr=image - 2.0)
-    threshold = threshold_from_detections(
-        table,
-        detections(negated),
-        floor=FLOOR,
-        margin=1.0,
-        match_value=MATCH,
-        pilot_tiles=2,
-        tiles=16,
-    )
+    threshold = choose(table, detections(negated))
     kept_snr = np.sort(image)[-threshold.pilot_kept :]
     assert threshold.pilot_lost == int((kept_snr - 2.0 <= threshold.thresh_pix).sum()) > 0
 
@@ -112,15 +103,7 @@ def test_kept_sources_in_islands_below_the_threshold_are_counted_as_lost():
 def test_the_floor_stays_without_a_margin_or_tiles_left_to_search():
     table = detections(np.array([3.5, 10.0]))
     for margin, pilots, reason in ((None, 2, "null"), (1.0, 16, "every tile")):
-        threshold = threshold_from_detections(
-            table,
-            table,
-            floor=FLOOR,
-            margin=margin,
-            match_value=MATCH,
-            pilot_tiles=pilots,
-            tiles=16,
-        )
+        threshold = choose(table, table, margin=margin, pilot_tiles=pilots)
         assert threshold.thresh_pix == FLOOR and math.isnan(threshold.snr_cut)
         assert reason in threshold.reason
 
