@@ -43,9 +43,9 @@ COMPARED = (f"results/{DATASET}/catalogues/*.csv", f"results/{DATASET}/submissio
 # source finding); the profile's `retries` must recover it.
 KILLED_RULES = ("find_sources", "find_sources_tile", "find_sources_tiles")
 # profiles/slurm runs an image's tiles in one job (`find_sources_tiles`), where the local run
-# has one job per tile and their merge.
+# has one job per tile, the choice of the peak threshold from the pilot tiles, and their merge.
 NODE_JOB = "find_sources_tiles"
-PER_TILE = ("find_sources_tile", "merge_tiles")
+PER_TILE = ("find_sources_tile", "choose_peak_threshold", "merge_tiles")
 
 PROFILES = (
     "--profile",
