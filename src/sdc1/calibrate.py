@@ -581,14 +581,17 @@ def calibrate_frequency(
     ``settings`` are the rest of ``config.calibrate`` (``n_folds``, ``seed``,
     ``block_arcsec``, ``radius_beams``).
     """
-    from sdc1.ska_score import matched_by_scorer
+    from sdc1.ska_score import matched_by_scorer, truth_in_scored_area
     from sdc1.sky import in_training_area
 
     catalogue = catalogue.reset_index(drop=True)
     in_train = in_training_area(catalogue["ra_core"], catalogue["dec_core"], freq)
+    # The scorer, asked about training-area matches, reads only training-area truth:
+    # cut it once rather than have every fold's call prepare the whole field's.
+    training_truth = truth_in_scored_area(truth, freq, train=True)
 
     def label_matches(rows: pd.DataFrame) -> np.ndarray:
-        return matched_by_scorer(rows, truth, freq, train=True)
+        return matched_by_scorer(rows, training_truth, freq, train=True)
 
     out = fit_out_of_fold(
         catalogue,

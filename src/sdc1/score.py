@@ -13,7 +13,7 @@ from sdc1.class_counts import population_counts
 from sdc1.classify import CLASS_NAMES, CLASSES, classification_metrics
 from sdc1.io import SDC1_COLUMNS
 from sdc1.model import TrainedModel
-from sdc1.ska_score import detection_scores, score_catalogue
+from sdc1.ska_score import candidate_truth, detection_scores, score_catalogue
 from sdc1.uncertainty import BlockBootstrap, bootstrap_intervals
 
 logger = logging.getLogger(__name__)
@@ -148,6 +148,9 @@ def score_frequency(
     )
     rows = evaluation_rows(table, whole_image_training)
     true = table.loc[rows, "true_class"].to_numpy(int)
+    # Every scoring below submits these positions and sizes (classes and position
+    # angles change, and neither moves a candidate): cut the truth to their reach once.
+    truth = candidate_truth(table, truth, freq, mode=mode)
 
     def sdc_score(classes: np.ndarray) -> dict[str, Any]:
         submission = table.loc[:, list(SDC1_COLUMNS)].copy()

@@ -10,7 +10,15 @@ import pandas as pd
 import pytest
 
 from sdc1.io import SDC1_COLUMNS, read_sdc1_catalogue
-from sdc1.ska_score import ATTRIBUTES, detection_scores, matched_by_scorer, score_catalogue
+from sdc1.ska_score import (
+    ATTRIBUTES,
+    _run_scorer,
+    candidate_truth,
+    detection_scores,
+    matched_by_scorer,
+    score_catalogue,
+    truth_in_scored_area,
+)
 
 SAMPLE_DIR = Path(__file__).parents[2].parent / "shared" / "sdc1-sample"
 
@@ -119,3 +127,77 @@ def test_detection_scores_of_real_sources_sum_to_ska_sdc_score() -> None:
     values = detection_scores(sub, truth, 560)
     expected = score_catalogue(sub, truth, 560, train=True)["score"]
     assert np.nansum(values) == pytest.approx(expected, rel=1e-9)
+
+
+def jittered_submission(truth: pd.DataFrame, n: int, n_false: int, seed: int) -> pd.DataFrame:
+    """Truth rows moved by up to about a beam, resized, re-sized-classed, plus false
+    detections; half the rows give RA in [0, 360), as PyBDSF writes it."""
+    rng = np.random.default_rng(seed)
+    # Sources up to 20" across (a few giants, searched within their size, reach most of a cutout).
+    sub = truth[truth["b_maj"] < 20].sample(n, random_state=seed).reset_index(drop=True)
+    for ra, dec in (("ra_core", "dec_core"), ("ra_cent", "dec_cent")):
+        sub[ra] += rng.normal(0, 1.0 / 3600, n)
+        sub[dec] += rng.normal(0, 1.0 / 3600, n)
+    sub["flux"] *= rng.uniform(0.5, 1.5, n)
+    sub["b_maj"] = sub["b_maj"] * rng.uniform(0.5, 2.0, n) + 0.5
+    sub["b_min"] = np.minimum(sub["b_min"] * rng.uniform(0.5, 2.0, n), sub["b_maj"])
+    sub["size"] = rng.integers(1, 4, n)
+    false = sub.sample(n_false, random_state=seed + 1).copy()
+    for col in ("ra_core", "ra_cent"):
+        false[col] = rng.uniform(truth[col].min(), truth[col].max(), n_false)
+    sub = pd.concat([sub, false], ignore_index=True)
+    sub["id"] = np.arange(len(sub))
+    wrapped = sub.index % 2 == 0
+    sub.loc[wrapped, ["ra_core", "ra_cent"]] += 360.0
+    return sub
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+def test_candidate_truth_scores_exactly_as_the_whole_truth(mode: int) -> None:
+    if not SAMPLE_DIR.is_dir():
+        pytest.skip(f"real SDC1 sample data not found at {SAMPLE_DIR}")
+    truth = read_sdc1_catalogue(SAMPLE_DIR / "truth_B1_0.3tr.cat")
+    sub = jittered_submission(truth, 1500, 300, seed=mode)
+    near = candidate_truth(sub, truth, 560, mode=mode)
+    assert len(near) < len(truth) / 2  # the cut removes most of the truth
+    assert near.index.is_monotonic_increasing  # truth order kept
+    whole = _run_scorer(sub, truth, 560, train=True, mode=mode)
+    cut = _run_scorer(sub, near, 560, train=True, mode=mode)
+    assert whole.n_match > 500 and whole.n_bad > 0  # real candidates, some rejected
+    assert (cut.value, cut.n_match, cut.n_bad, cut.n_false) == (
+        whole.value,
+        whole.n_match,
+        whole.n_bad,
+        whole.n_false,
+    )
+    pd.testing.assert_frame_equal(
+        cut.scores_df.reset_index(drop=True), whole.scores_df.reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(
+        cut.match_df.reset_index(drop=True), whole.match_df.reset_index(drop=True)
+    )
+
+
+def test_candidate_truth_without_reach_is_empty() -> None:
+    truth = synthetic_truth()
+    far = truth.iloc[:2].copy()
+    far[["dec_core", "dec_cent"]] = -29.0
+    assert len(candidate_truth(far, truth, 560)) == 0
+    assert len(candidate_truth(truth.iloc[:0], truth, 560)) == 0
+    # No truth within reach scores as ska-sdc scores no candidate: nothing matched.
+    assert score_catalogue(far, truth, 560, train=True)["n_match"] == 0
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_truth_in_scored_area_is_ska_sdc_area_cut(train: bool) -> None:
+    from ska_sdc.sdc1.utils.prep import refine_area
+
+    truth = synthetic_truth(40)
+    truth.loc[::2, "ra_core"] -= 3.0  # half outside the 560 MHz training area
+    truth.loc[1::4, "ra_core"] += 360.0  # RA as written in [0, 360)
+    wrapped = truth.copy()
+    wrapped.loc[wrapped["ra_core"] > 180, "ra_core"] -= 360.0
+    expected = refine_area(wrapped, 560, train)["id"].tolist()
+    kept = truth_in_scored_area(truth, 560, train=train)
+    assert kept["id"].tolist() == expected
+    assert 0 < len(kept) < len(truth)
