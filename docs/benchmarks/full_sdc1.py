@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from sdc1.logs import logged_cpu_seconds
-from sdc1.schedule import Job, Node, list_schedule
+from sdc1.schedule import Job, Node, critical_path, list_schedule
 
 #: Runs Snakemake's own command line with ``DAG.d3dag`` extended: each node also carries the job's
 #: wildcards, benchmark file, threads, whether it is a checkpoint and whether it needs to run, and
@@ -376,6 +376,11 @@ def build_record(
         schedule["one_node_32_cores_cpu_bound_s"] = round(
             list_schedule(dedicated, [NODE]).makespan_s, 1
         )
+        # What bounds it: no number of nodes finishes sooner than this chain.
+        walls = {job.name: job.wall_s for job in dedicated}
+        schedule["cpu_bound_critical_path"] = [
+            {"job": name, "s": round(walls[name], 1)} for name in critical_path(dedicated)
+        ]
     except ValueError as exc:
         schedule["error"] = str(exc)
     if missing or unresolved or stale:
@@ -531,6 +536,12 @@ def format_table(record: Mapping[str, Any]) -> str:
             f"three {schedule['three_nodes_32_cores_wall_s']} s; "
             f"one node, each job for its CPU time over its threads: "
             f"{schedule['one_node_32_cores_cpu_bound_s']} s"
+        )
+    if schedule.get("cpu_bound_critical_path"):
+        chain = schedule["cpu_bound_critical_path"]
+        lines.append(
+            f"its longest chain, {sum(step['s'] for step in chain):.0f} s: "
+            + ", ".join(f"{step['job']} {step['s']:.0f}" for step in chain)
         )
     for freq, scores in record["frequencies"].items():
         lines.append(

@@ -38,6 +38,7 @@ __all__ = [
     "Placement",
     "Schedule",
     "bottom_levels",
+    "critical_path",
     "list_schedule",
     "topological_order",
 ]
@@ -184,6 +185,23 @@ def bottom_levels(jobs: Sequence[Job]) -> dict[str, float]:
         below = max((levels[child] for child in dependants[name]), default=0.0)
         levels[name] = by_name[name].wall_s + below
     return levels
+
+
+def critical_path(jobs: Sequence[Job]) -> list[str]:
+    """The longest chain of wall times, first job first (ties by name).
+
+    No number of nodes finishes the jobs sooner than this chain's summed wall time: where
+    a schedule's makespan equals it, only shorter jobs on the chain make the run shorter.
+    """
+    levels = bottom_levels(jobs)
+    if not levels:
+        return []
+    dependants = _dependants(jobs)
+    roots = [job.name for job in jobs if not job.deps]
+    path = [min(roots, key=lambda name: (-levels[name], name))]
+    while dependants[path[-1]]:
+        path.append(min(dependants[path[-1]], key=lambda name: (-levels[name], name)))
+    return path
 
 
 def list_schedule(jobs: Iterable[Job], nodes: Sequence[Node]) -> Schedule:

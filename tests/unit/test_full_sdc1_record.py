@@ -148,6 +148,17 @@ def test_complete_record(full_sdc1, run):
     assert record["schedule"]["three_nodes_32_cores_wall_s"] == pytest.approx(118.0)
     # On dedicated cores each job takes its CPU time over its threads: never longer here.
     assert 0 < record["schedule"]["one_node_32_cores_cpu_bound_s"] <= 118.0
+    chain = record["schedule"]["cpu_bound_critical_path"]
+    assert [step["job"].split("[")[0] for step in chain] == [
+        "simulate",
+        "plan_tiles",
+        "find_sources_tile",
+        "merge_tiles",
+        "score",
+    ]
+    assert sum(step["s"] for step in chain) == pytest.approx(
+        record["schedule"]["one_node_32_cores_cpu_bound_s"], abs=0.5
+    )
     assert record["frequencies"] == {
         "560": {
             "n_det": 2500,

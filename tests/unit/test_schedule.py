@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sdc1.schedule import Job, Node, bottom_levels, list_schedule, topological_order
+from sdc1.schedule import (
+    Job,
+    Node,
+    bottom_levels,
+    critical_path,
+    list_schedule,
+    topological_order,
+)
 
 
 def job(name: str, wall_s: float, *deps: str, threads: int = 1, mem: float = 0.0) -> Job:
@@ -70,6 +77,21 @@ def test_critical_path_first_beats_name_order():
     schedule = list_schedule(jobs, [Node(2, 1000)])
     assert schedule.placements["z1"].start_s == 0.0
     assert schedule.makespan_s == pytest.approx(4.0)
+
+
+def test_critical_path_is_the_longest_chain_and_bounds_any_schedule():
+    # Two chains into one job: a -> b -> d (1 + 5 + 1) and c -> d (3 + 1); e stands alone (6).
+    jobs = [
+        job("a", 1.0),
+        job("b", 5.0, "a"),
+        job("c", 3.0),
+        job("d", 1.0, "b", "c"),
+        job("e", 6.0),
+    ]
+    assert critical_path(jobs) == ["a", "b", "d"]
+    many_nodes = list_schedule(jobs, [Node(32, 1000)] * 3)
+    assert many_nodes.makespan_s == pytest.approx(sum(j.wall_s for j in jobs if j.name in "abd"))
+    assert critical_path([]) == []
 
 
 def test_a_job_waiting_for_room_lets_smaller_ready_jobs_start():
