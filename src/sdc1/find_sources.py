@@ -38,6 +38,7 @@ from sdc1.memory import peak_mib, profile_memory
 from sdc1.pybdsf_patches import (
     close_pybdsf_log,
     island_peak_snr,
+    pybdsf_collects_new_objects_only,
     pybdsf_fit_progress,
     pybdsf_islands_meeting,
 )
@@ -178,7 +179,7 @@ def find_sources(
             region: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
             if fit_region is not None:
                 region = pybdsf_islands_meeting(*fit_region, logger=log)
-            with region:
+            with region, pybdsf_collects_new_objects_only():
                 img = bdsf.process_image(str(image_path), quiet=True, outdir=workdir, **options)
             sources = _catalogue(img, workdir, "srl")
             gaussians = _catalogue(img, workdir, "gaul")

@@ -6,15 +6,22 @@ read; the patch must then be revisited, not the test relaxed.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from sdc1.pybdsf_patches import PYBDSF_LOGGER, close_pybdsf_log, pybdsf_fit_progress
+from sdc1.pybdsf_patches import (
+    PYBDSF_LOGGER,
+    close_pybdsf_log,
+    pybdsf_collects_new_objects_only,
+    pybdsf_fit_progress,
+)
 
 gausfit = pytest.importorskip("bdsf.gausfit")
 mylogger = pytest.importorskip("bdsf.mylogger")
@@ -93,3 +100,44 @@ def test_fit_progress_is_removed_when_the_block_raises(monkeypatch: pytest.Monke
         with pybdsf_fit_progress(logging.getLogger("sdc1.test_pybdsf_patches")):
             raise RuntimeError("PyBDSF failed")
     assert (Op_gausfit.__call__, Op_gausfit.process_island) == original
+
+
+def test_pybdsf_collects_after_each_step_as_its_run_loop_calls_gc() -> None:
+    # What is relied on: bdsf._run_op_list calls gc.collect() after each step, looked up on
+    # the gc module at call time (so replacing gc.collect reaches it).
+    import bdsf
+
+    source = inspect.getsource(bdsf._run_op_list)
+    assert "import gc" in source and "gc.collect()" in source
+
+
+class Node:
+    """An object in a reference cycle."""
+
+    def __init__(self) -> None:
+        self.self = self
+
+
+def test_collections_still_free_each_steps_garbage_and_everything_is_restored() -> None:
+    collect, enabled = gc.collect, gc.isenabled()
+    kept = Node()
+    with pybdsf_collects_new_objects_only():
+        assert not gc.isenabled()  # automatic collections wait for the step's end
+        gc.collect()  # a step ends: what survives is frozen
+        assert gc.get_freeze_count() > 0
+        garbage = weakref.ref(Node())  # a cycle made by the next step, then dropped
+        assert garbage() is not None
+        gc.collect()
+        assert garbage() is None  # freed at that step's end
+    assert gc.collect is collect and gc.isenabled() == enabled
+    assert gc.get_freeze_count() == 0
+    assert kept.self is kept
+
+
+def test_collections_are_restored_when_the_block_raises() -> None:
+    collect, enabled = gc.collect, gc.isenabled()
+    with pytest.raises(RuntimeError), pybdsf_collects_new_objects_only():
+        gc.collect()
+        raise RuntimeError("PyBDSF failed")
+    assert gc.collect is collect and gc.isenabled() == enabled
+    assert gc.get_freeze_count() == 0
