@@ -420,11 +420,15 @@ def build_record(
 
 #: Issue 28's goals for the whole SDC1: CPU hours in all, peak memory of any job, the wall
 #: time of the measured jobs list-scheduled on one 32-core, 90 GB node, and the longest
-#: tile's share of its frequency's tile CPU time (the largest over the frequencies).
+#: tile's share of its frequency's tile CPU time (the largest over the frequencies). The
+#: node's time is judged twice: from the wall times measured here (which include waiting for
+#: one of this machine's cores) and from each job's CPU time over its threads (a node's
+#: dedicated cores, without I/O waits).
 GOALS = {
     "cpu_h": 4.0,
     "max_rss_mb": 12000.0,
     "one_node_32_cores_wall_s": 900.0,
+    "one_node_32_cores_cpu_bound_s": 900.0,
     "max_tile_cpu_share": 0.04,
 }
 
@@ -472,6 +476,7 @@ def goals(
         "cpu_h": totals["cpu_h"],
         "max_rss_mb": totals["max_rss_mb"],
         "one_node_32_cores_wall_s": schedule.get("one_node_32_cores_wall_s"),
+        "one_node_32_cores_cpu_bound_s": schedule.get("one_node_32_cores_cpu_bound_s"),
         "max_tile_cpu_share": max(
             (t["max_cpu_share"] for t in (tiles or {}).values() if t["max_cpu_share"]),
             default=None,
