@@ -20,14 +20,18 @@ import argparse
 import hashlib
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from results_block import publish_rows, run_arguments  # noqa: E402
+from results_block import (  # noqa: E402
+    measure_in_own_process,
+    one_measurement,
+    publish_rows,
+    run_arguments,
+)
 
 WAYS = ("whole", "candidate")
 
@@ -64,9 +68,7 @@ def measure(run_dir: Path, dataset: str, freq: int, truth_dir: Path) -> dict[str
         return None
     runs = {}
     for way in WAYS:
-        command = [sys.executable, __file__, "--one", str(predictions), str(truth), str(freq), way]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        runs[way] = json.loads(out.strip().splitlines()[-1])
+        runs[way] = measure_in_own_process(__file__, str(predictions), str(truth), str(freq), way)
         print(json.dumps({"freq": freq, "way": way, **runs[way]}), file=sys.stderr, flush=True)
     whole, cut = runs["whole"], runs["candidate"]
     return {
@@ -101,8 +103,8 @@ def format_text(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--one"]:
-        predictions, truth, freq, way = argv[1:5]
+    if one := one_measurement(argv):
+        predictions, truth, freq, way = one
         print(json.dumps(score_once(Path(predictions), Path(truth), int(freq), way)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

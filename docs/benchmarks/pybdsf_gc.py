@@ -21,7 +21,6 @@ import contextlib
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fit_region import spread  # noqa: E402
-from results_block import publish_rows, run_arguments  # noqa: E402
+from results_block import (  # noqa: E402
+    measure_in_own_process,
+    one_measurement,
+    publish_rows,
+    run_arguments,
+)
 from tile_overlap import cpu_seconds, digest  # noqa: E402
 
 WAYS = ("as_pybdsf", "new_only")
@@ -76,10 +80,9 @@ def measure(run_dir: Path, dataset: str, freq: int, n_tiles: int) -> dict[str, A
     for index, tile in enumerate(spread(worked, n_tiles)):
         row: dict[str, Any] = {"freq": freq, "tile": tile.name}
         for way in WAYS[:: 1 if index % 2 == 0 else -1]:
-            one = ["--one", str(run_dir), dataset, str(freq), tile.name, way]
-            command = [sys.executable, __file__, *one]
-            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            row[way] = json.loads(out.strip().splitlines()[-1])
+            row[way] = measure_in_own_process(
+                __file__, str(run_dir), dataset, str(freq), tile.name, way
+            )
         print(json.dumps(row), file=sys.stderr, flush=True)
         tiles.append(row)
     if not tiles:
@@ -119,8 +122,8 @@ def format_text(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--one"]:
-        run_dir, dataset, freq, tile_name, way = argv[1:6]
+    if one := one_measurement(argv):
+        run_dir, dataset, freq, tile_name, way = one
         print(json.dumps(search_once(Path(run_dir), dataset, int(freq), tile_name, way)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from sdc1.markdown_blocks import write_block
 
-__all__ = ["publish", "publish_rows", "run_arguments", "write_block"]
+__all__ = [
+    "measure_in_own_process",
+    "one_measurement",
+    "publish",
+    "publish_rows",
+    "run_arguments",
+    "write_block",
+]
 
 
 def publish(record: Any, text: str, out: Path, results_md: Path, marker: str) -> None:
@@ -39,3 +48,16 @@ def publish_rows(rows: Any, text: str, command: str, args: argparse.Namespace) -
         args.out.write_text(json.dumps(rows, indent=1) + "\n")
     if args.results_md:
         write_block(args.results_md, args.block, f"```\n$ {command}\n{text}\n```")
+
+
+def measure_in_own_process(script: str, *args: str) -> dict[str, Any]:
+    """Run ``script --one ARGS`` in a fresh interpreter and return the JSON of its last
+    line: each measurement's peak RSS (``ru_maxrss``) is then its own."""
+    command = [sys.executable, script, "--one", *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def one_measurement(argv: list[str]) -> list[str] | None:
+    """The arguments of a ``--one`` call (:func:`measure_in_own_process`), else None."""
+    return argv[1:] if argv[:1] == ["--one"] else None
