@@ -9,7 +9,8 @@ each in its own process so that each peak RSS is its own: against the whole trut
 the workflow did before, and against ``sdc1.ska_score.candidate_truth``, the truth rows within
 reach of a submitted source, as it does now. Printed per frequency: truth rows each way, CPU
 seconds and peak RSS each way (reading the truth included, the same both ways), their ratios,
-and whether the score, the counts and every matched source's attribute scores agree to the bit.
+and whether the score, the counts, the matches and every matched source's attribute scores
+agree to the bit.
 The truth does not depend on the depth (same seed, same population), so ``--truth-dir`` may
 point at another depth's run.
 """
@@ -46,18 +47,26 @@ def score_once(predictions: Path, truth_path: Path, freq: int, way: str) -> dict
     start = time.process_time()
     scored_truth = candidate_truth(sub, truth, freq) if way == "candidate" else truth
     result = _run_scorer(sub, scored_truth, freq, train=False, mode=0)
-    scores = result.scores_df.reset_index(drop=True)
     return {
         "truth_rows": len(scored_truth),
         "score_cpu_s": round(time.process_time() - start, 1),
         "cpu_s": round(time.process_time(), 1),
-        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
+        # ru_maxrss is in KiB on Linux.
+        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9, 2),
         "score": float(result.value),
         "counts": [int(result.n_det), int(result.n_match), int(result.n_bad), int(result.n_false)],
-        "scores_digest": hashlib.sha256(
-            scores.to_csv(index=False, float_format="%.17g").encode()
-        ).hexdigest()[:16],
+        # Every match (submitted and truth id) and its attribute scores.
+        "scores_digest": frame_digest(getattr(result, "scores_df", None)),
+        "matches_digest": frame_digest(getattr(result, "match_df", None)),
     }
+
+
+def frame_digest(frame: Any) -> str | None:
+    """A short digest of a table's values, to the last bit (None: no table)."""
+    if frame is None:
+        return None
+    text = frame.reset_index(drop=True).to_csv(index=False, float_format="%.17g")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def measure(run_dir: Path, dataset: str, freq: int, truth_dir: Path) -> dict[str, Any] | None:
@@ -78,7 +87,9 @@ def measure(run_dir: Path, dataset: str, freq: int, truth_dir: Path) -> dict[str
         "candidate_rows": cut["truth_rows"],
         "cpu_ratio": round(cut["cpu_s"] / whole["cpu_s"], 3),
         "peak_rss_ratio": round(cut["peak_rss_gb"] / whole["peak_rss_gb"], 3),
-        "same_score": all(whole[k] == cut[k] for k in ("score", "counts", "scores_digest")),
+        "same_score": all(
+            whole[k] == cut[k] for k in ("score", "counts", "scores_digest", "matches_digest")
+        ),
         "runs": runs,
     }
 

@@ -20,6 +20,7 @@ from sdc1.io import SDC1_COLUMNS
 __all__ = [
     "ATTRIBUTES",
     "candidate_truth",
+    "truth_cleaned_row_by_row",
     "truth_in_scored_area",
     "detection_scores",
     "matched_by_scorer",
@@ -29,6 +30,9 @@ __all__ = [
 #: Per-source attributes scored by ska-sdc, in its order.
 ATTRIBUTES: tuple[str, ...] = ("position", "flux", "b_maj", "b_min", "pa", "core_frac", "class")
 
+
+#: Columns where ska-sdc's cleaning drops negative values (``clean_catalogue``).
+NON_NEGATIVE_COLUMNS: tuple[str, ...] = ("flux", "core_frac", "b_min", "b_maj")
 
 #: Catalogue position columns of each ska-sdc position mode (0 core, 1 centroid).
 POSITION_COLUMNS: dict[int, tuple[str, str]] = {
@@ -50,12 +54,17 @@ def candidate_truth(
 
     ska-sdc pairs each submitted source with the truth sources within its convolved
     size (a KD-tree query on RA and Dec in degrees) and uses the truth nowhere else;
-    its cleaning, area cut and derived columns treat each row on its own. A truth
-    row farther than that from every submitted source is therefore never a candidate,
-    and scoring against these rows gives the same matches and score as against the
-    whole truth, whatever the classes or position angles submitted. The whole
-    560 MHz truth of a 32768^2 field has about 19 million rows: ska-sdc's own
-    preparation of it alone takes 11 GB.
+    its area cut and derived columns treat each row on its own, and so does its
+    cleaning where the truth has no NaN and no negative flux, core fraction or size
+    (:func:`truth_cleaned_row_by_row`). A truth row farther than that from every
+    submitted source is then never a candidate, and scoring against these rows gives
+    the same matches and score as against the whole truth, whatever the classes or
+    position angles submitted. (Where one submitted source has two candidates at
+    exactly the same multi-dimensional distance, as duplicated truth rows give, which
+    of the two it is matched to follows the KD tree's order; the score is the same.)
+    A truth that ska-sdc would clean as a whole is returned whole. The whole 560 MHz
+    truth of a 32768^2 field has about 19 million rows: ska-sdc's own preparation of
+    it alone takes 11 GB.
 
     Parameters
     ----------
@@ -76,6 +85,8 @@ def candidate_truth(
     """
     from ska_sdc.common.utils.constants import expo_to_gauss, las_to_gauss
 
+    if not truth_cleaned_row_by_row(truth):
+        return truth
     ra_col, dec_col = POSITION_COLUMNS[mode]
     sub_xy = np.column_stack([_scorer_ra(catalogue[ra_col]), catalogue[dec_col].to_numpy(float)])
     # The largest convolved size any size class could give (ska-sdc's calculate_conv_size),
@@ -95,14 +106,31 @@ def candidate_truth(
     return truth.iloc[finite[reached]]
 
 
+def truth_cleaned_row_by_row(truth: pd.DataFrame) -> bool:
+    """Whether ska-sdc's cleaning of ``truth`` keeps or drops each row on its own merits.
+
+    ska-sdc's scorer refuses a catalogue with a NaN, and its ``clean_catalogue`` drops
+    a row with a negative flux, core fraction or size and then, once it has found one,
+    every row where that column is 0 too. With neither, no row's fate depends on
+    another's, and rows may be dropped before scoring without changing it.
+    """
+    if any(truth[column].isna().any() for column in SDC1_COLUMNS if column in truth):
+        return False
+    return not any((truth[column] < 0).any() for column in NON_NEGATIVE_COLUMNS)
+
+
 def truth_in_scored_area(truth: pd.DataFrame, freq: int, *, train: bool) -> pd.DataFrame:
     """The truth rows inside the area ska-sdc scores (its ``refine_area``), in truth order.
 
     ska-sdc drops every other truth row before matching, so scoring against these
-    rows is scoring against the whole truth; at 560 MHz the training area holds a
-    few per cent of a full field's truth.
+    rows is scoring against the whole truth (where its cleaning is row by row,
+    :func:`truth_cleaned_row_by_row`; otherwise the whole truth is returned); at
+    560 MHz the training area holds a few per cent of a full field's truth.
     """
     from ska_sdc.sdc1.utils.prep import refine_area
+
+    if not truth_cleaned_row_by_row(truth):
+        return truth
 
     positions = pd.DataFrame(
         {

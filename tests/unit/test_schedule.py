@@ -92,6 +92,11 @@ def test_critical_path_is_the_longest_chain_and_bounds_any_schedule():
     many_nodes = list_schedule(jobs, [Node(32, 1000)] * 3)
     assert many_nodes.makespan_s == pytest.approx(sum(j.wall_s for j in jobs if j.name in "abd"))
     assert critical_path([]) == []
+    # From a job with two dependants the chain follows the longer one, whatever the names.
+    fork = [job("a", 1.0), job("b", 1.0, "a"), job("c", 2.0, "a"), job("d", 2.5, "b")]
+    assert critical_path(fork) == ["a", "b", "d"]
+    fork[3] = job("d", 0.5, "b")
+    assert critical_path(fork) == ["a", "c"]
 
 
 def test_a_job_waiting_for_room_lets_smaller_ready_jobs_start():

@@ -17,6 +17,7 @@ from sdc1.ska_score import (
     detection_scores,
     matched_by_scorer,
     score_catalogue,
+    truth_cleaned_row_by_row,
     truth_in_scored_area,
 )
 
@@ -176,6 +177,17 @@ def test_candidate_truth_scores_exactly_as_the_whole_truth(mode: int) -> None:
     pd.testing.assert_frame_equal(
         cut.match_df.reset_index(drop=True), whole.match_df.reset_index(drop=True)
     )
+    # The wrappers cut the truth themselves, in the mode they are given.
+    scored = score_catalogue(sub, truth, 560, train=True, mode=mode)
+    assert (scored["score"], scored["n_match"], scored["n_bad"], scored["n_false"]) == (
+        whole.value,
+        whole.n_match,
+        whole.n_bad,
+        whole.n_false,
+    )
+    matched = matched_by_scorer(sub, truth, 560, mode=mode)
+    assert sorted(np.flatnonzero(matched)) == sorted(whole.match_df["id"].astype(int))
+    assert np.nansum(detection_scores(sub, truth, 560, mode=mode)) == pytest.approx(whole.value)
 
 
 def test_candidate_truth_without_reach_is_empty() -> None:
@@ -201,3 +213,27 @@ def test_truth_in_scored_area_is_ska_sdc_area_cut(train: bool) -> None:
     kept = truth_in_scored_area(truth, 560, train=train)
     assert kept["id"].tolist() == expected
     assert 0 < len(kept) < len(truth)
+
+
+def test_a_truth_cleaned_as_a_whole_is_not_cut() -> None:
+    # ska-sdc drops zero core fractions too once it meets a negative one: a far-away row
+    # with core_frac < 0 changes which near rows it keeps, so nothing may be cut.
+    truth = synthetic_truth(20)
+    truth.loc[::2, "core_frac"] = 0.3
+    sub = truth.iloc[:10].copy()
+    far = truth.iloc[[0]].copy()
+    far["id"], far["core_frac"] = 999, -0.1
+    far[["dec_core", "dec_cent"]] = -29.5
+    whole = pd.concat([truth, far], ignore_index=True)
+    assert truth_cleaned_row_by_row(truth) and not truth_cleaned_row_by_row(whole)
+    assert len(candidate_truth(sub, whole, 560)) == len(whole)
+    assert len(truth_in_scored_area(whole, 560, train=False)) == len(whole)
+    expected = _run_scorer(sub, whole, 560, train=True, mode=0)
+    scored = score_catalogue(sub, whole, 560, train=True)
+    assert (scored["score"], scored["n_match"]) == (expected.value, expected.n_match)
+    assert len(candidate_truth(sub, truth, 560)) < len(truth)  # row by row: cut
+    # A NaN anywhere: ska-sdc refuses the truth, so it must see all of it.
+    with_nan = whole.copy()
+    with_nan.loc[len(with_nan) - 1, ["flux", "core_frac"]] = [np.nan, 0.5]
+    assert not truth_cleaned_row_by_row(with_nan)
+    assert len(candidate_truth(sub, with_nan, 560)) == len(with_nan)
