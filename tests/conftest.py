@@ -1,8 +1,11 @@
-"""Shared test fixtures: where the repository and the shared SDC1 sample live."""
+"""Shared test fixtures: where the repository and the shared SDC1 sample live, and how the
+docs' scripts (not a package) are loaded."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -21,3 +24,11 @@ def sdc1_sample() -> Path:
     if not (SHARED_SAMPLE / "B1_1000h_0.05tr.fits").exists():
         pytest.skip(f"real SDC1 sample not found at {SHARED_SAMPLE}")
     return SHARED_SAMPLE
+
+
+def load_script(path: Path) -> ModuleType:
+    """Import a script of docs/ (not on the import path) as a module named after its file."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,27 +3,20 @@ the same score, and the table."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from sdc1.io import SDC1_COLUMNS
+from tests.conftest import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks" / "candidate_truth.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("candidate_truth_bench", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_both_ways_score_the_same_and_the_cut_keeps_few_rows(tmp_path):
     from tests.unit.test_ska_score import synthetic_truth
 
-    module = load_script()
+    module = load_script(SCRIPT)
     # Outside the 560 MHz training area, as a whole field is scored: 200 truth sources 20"
     # apart, 20 of them found.
     truth = synthetic_truth(200)

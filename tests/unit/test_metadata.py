@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 import sdc1
-from tests.conftest import REPO
+from tests.conftest import REPO, load_script
 
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 SCRIPT = REPO / "docs" / "generate_metadata.py"
@@ -20,10 +19,7 @@ SCRIPT = REPO / "docs" / "generate_metadata.py"
 
 @pytest.fixture(scope="module")
 def generate_metadata():
-    spec = importlib.util.spec_from_file_location("generate_metadata", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def test_the_installed_version_is_pyprojects() -> None:

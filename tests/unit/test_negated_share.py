@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from tests.conftest import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks" / "negated_share.py"
 
 
 def test_the_sample_saves_the_unsampled_tiles_image_time_times_the_sampled_ratio(tmp_path):
-    spec = importlib.util.spec_from_file_location("negated_share", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(SCRIPT)
     logs = tmp_path / "logs/ds/find_sources_tile"
     logs.mkdir(parents=True)
     line = (

@@ -3,24 +3,17 @@ the tile logs (the A/B searches need PyBDSF on a real run and are not run here).
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from sdc1.peak_threshold import PeakThreshold, write_peak_threshold
 from sdc1.tiles import Tile, write_plan
+from tests.conftest import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks" / "peak_threshold.py"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("peak_threshold_bench", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_pilot_and_other_tiles_are_summed_from_their_logs(tmp_path):
-    module = load_script()
+    module = load_script(SCRIPT)
     tiles_dir = tmp_path / "results/ds/tiles/9200mhz"
     tiles = [
         Tile("p", (0, 1000), (0, 1000), (0, 1000), (0, 1000), negated_weight=3.0),
@@ -59,11 +52,7 @@ def test_pilot_and_other_tiles_are_summed_from_their_logs(tmp_path):
 
 
 def test_score_comparison_sets_the_two_runs_side_by_side(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        "peak_threshold_score", SCRIPT.with_name("peak_threshold_score.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(SCRIPT.with_name("peak_threshold_score.py"))
     for run, thresh, cpu, n_false, score in (
         ("a", 3.0, 100.0, 10, 50.0),
         ("b", 4.2, 60.0, 9, 51.0),
